@@ -1,0 +1,30 @@
+/**
+ * Jest 30 in ESM mode (see README "Tests"). Two projects:
+ * - unit: specs next to the code, no infrastructure;
+ * - e2e: cross-service tests in test/, against the real Kafka broker and Postgres
+ *   that test/setup/global-setup.mjs provides.
+ */
+const shared = {
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
+  moduleNameMapper: {
+    '^@app/auth$': '<rootDir>/libs/auth/src/index.ts',
+    '^@app/events$': '<rootDir>/libs/events/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  testEnvironment: 'node',
+};
+
+export default {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/setup/global-setup.mjs',
+      globalTeardown: '<rootDir>/test/setup/global-teardown.mjs',
+      testTimeout: 120000,
+    },
+  ],
+};
