@@ -1,0 +1,34 @@
+/**
+ * Checks an algorithm allow-list for SETs: non-empty, asymmetric only (`none` and every `HS*` are refused, so a
+ * public key can never be used as an HMAC secret).
+ * Throws a `TypeError` naming `option` (programmer misuse, not bad input).
+ *
+ * @example
+ * ```ts
+ * assertEventAlgorithms(['ES256', 'EdDSA'], 'algorithms');
+ * ```
+ */
+export function assertEventAlgorithms(algorithms: readonly string[], option: string): void {
+  if (!Array.isArray(algorithms) || algorithms.length === 0) {
+    throw new TypeError(`"${option}" must be a non-empty array of JWS algorithms`);
+  }
+  for (const alg of algorithms) assertEventAlgorithm(alg, option);
+}
+
+/**
+ * Checks one JWS algorithm name as {@link assertEventAlgorithms} does.
+ *
+ * @example
+ * ```ts
+ * assertEventAlgorithm(signer.alg, 'signer.alg');
+ * ```
+ */
+export function assertEventAlgorithm(alg: string, option: string): void {
+  if (typeof alg !== 'string' || alg.length === 0) throw new TypeError(`"${option}" must name a JWS algorithm`);
+  if (isForbiddenAlgorithm(alg)) throw new TypeError(`"${option}": algorithm ${alg} is not allowed for events`);
+}
+
+function isForbiddenAlgorithm(alg: string): boolean {
+  const upper = alg.toUpperCase();
+  return upper === 'NONE' || upper.startsWith('HS');
+}

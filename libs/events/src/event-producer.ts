@@ -1,0 +1,85 @@
+import type { Producer } from 'kafkajs';
+import { kafkaClientOf, type KafkaConnection } from './kafka-connection.js';
+
+/**
+ * A record to publish: key and value are UTF-8 strings (a revocation key and its signed SET).
+ *
+ * @example
+ * ```ts
+ * const record: OutgoingEventRecord = { key: 'jti:abc', value: set };
+ * ```
+ */
+export interface OutgoingEventRecord {
+  key: string;
+  value: string;
+}
+
+/**
+ * Publishes event records with `acks=-1` (all in-sync replicas), idempotently and with one request in flight, so
+ * the records of one `send` land in the given order and a retried request cannot duplicate or reorder them.
+ * Each `send` retries a few times (bounded, a few seconds) and then rejects with the Kafka client's error:
+ * the caller (the outbox relay) keeps the rows and retries with its own backoff.
+ * Topics are never auto-created by sending (see {@link ensureTopics}).
+ *
+ * @example
+ * ```ts
+ * const producer = new EventProducer(connection);
+ * await producer.connect();
+ * await producer.send(TOPICS.revocations, [{ key: revocationRecordKey(target), value: set }]);
+ * await producer.disconnect();
+ * ```
+ */
+export class EventProducer {
+  private readonly producer: Producer;
+
+  constructor(connection: KafkaConnection) {
+    this.producer = kafkaClientOf(connection).producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 3 },
+    });
+  }
+
+  /**
+   * Connects to the cluster; rejects when no broker is reachable (after the client's bounded retries).
+   *
+   * @example
+   * ```ts
+   * await producer.connect();
+   * ```
+   */
+  async connect(): Promise<void> {
+    await this.producer.connect();
+  }
+
+  /**
+   * Appends `records` to `topic` in order; resolves once every record is acknowledged by all in-sync replicas.
+   *
+   * @example
+   * ```ts
+   * await producer.send('auth.revocations.v1', rows.map((row) => ({ key: row.key, value: row.value })));
+   * ```
+   */
+  async send(topic: string, records: readonly OutgoingEventRecord[]): Promise<void> {
+    if (typeof topic !== 'string' || topic === '') throw new TypeError('"topic" must be a non-empty string');
+    if (records.length === 0) return;
+    await this.producer.send({
+      topic,
+      acks: -1,
+      messages: records.map(({ key, value }) => ({ key, value })),
+    });
+  }
+
+  /**
+   * Closes the producer's connections.
+   *
+   * @example
+   * ```ts
+   * await producer.disconnect();
+   * ```
+   */
+  async disconnect(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * Event type URIs carried in the `events` claim of our Security Event Tokens (RFC 8417).
+ * CAEP's session-revoked is used where it fits; the rest are our own documented URNs (see libs/events/README.md).
+ *
+ * @example
+ * ```ts
+ * if (EVENT_TYPES.sessionRevoked in set.events) { ... }
+ * ```
+ */
+export const EVENT_TYPES = {
+  tokenRevoked: 'urn:auth-layer:secevent:token-revoked',
+  sessionRevoked: 'https://schemas.openid.net/secevent/caep/event-type/session-revoked',
+  subjectRevoked: 'urn:auth-layer:secevent:subject-revoked',
+  clientRevoked: 'urn:auth-layer:secevent:client-revoked',
+  keyRevoked: 'urn:auth-layer:secevent:key-revoked',
+  keyPublished: 'urn:auth-layer:secevent:key-published',
+  keyActivated: 'urn:auth-layer:secevent:key-activated',
+  keyRetired: 'urn:auth-layer:secevent:key-retired',
+} as const;
+
+/**
+ * Any of the {@link EVENT_TYPES} URIs.
+ *
+ * @example
+ * ```ts
+ * const type: EventType = EVENT_TYPES.tokenRevoked;
+ * ```
+ */
+export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];

@@ -1,0 +1,83 @@
+import { EVENT_TYPES } from './event-types.js';
+
+/**
+ * What a revocation hits: one token (`jti`), a session (`sid`), a subject (`sub`), a client (`client`) or a
+ * signing key (`kid`).
+ *
+ * @example
+ * ```ts
+ * const type: RevocationTargetType = 'sid';
+ * ```
+ */
+export type RevocationTargetType = 'jti' | 'sid' | 'sub' | 'client' | 'kid';
+
+/**
+ * Every {@link RevocationTargetType}, in a fixed order.
+ *
+ * @example
+ * ```ts
+ * REVOCATION_TARGET_TYPES.includes(value as RevocationTargetType);
+ * ```
+ */
+export const REVOCATION_TARGET_TYPES: readonly RevocationTargetType[] = ['jti', 'sid', 'sub', 'client', 'kid'];
+
+/**
+ * The event type URI that carries a revocation of each target type.
+ *
+ * @example
+ * ```ts
+ * REVOCATION_EVENT_TYPES.sid; // CAEP session-revoked
+ * ```
+ */
+export const REVOCATION_EVENT_TYPES = {
+  jti: EVENT_TYPES.tokenRevoked,
+  sid: EVENT_TYPES.sessionRevoked,
+  sub: EVENT_TYPES.subjectRevoked,
+  client: EVENT_TYPES.clientRevoked,
+  kid: EVENT_TYPES.keyRevoked,
+} as const satisfies Record<RevocationTargetType, string>;
+
+/**
+ * What was revoked and for how long it matters.
+ *
+ * @example
+ * ```ts
+ * const revocation: Revocation = {
+ *   target: { type: 'sub', value: 'user-42' },
+ *   revokedAt: 1_790_000_000, // tokens with iat <= revokedAt are refused
+ *   expiresAt: 1_790_000_300, // consumers prune the entry after this
+ *   reason: 'password changed',
+ * };
+ * ```
+ */
+export interface Revocation {
+  target: { type: RevocationTargetType; value: string };
+  /** NumericDate (s). For sid/sub/client/kid, tokens with `iat <= revokedAt` are hit; for jti informational. */
+  revokedAt: number;
+  /** NumericDate (s): until when the revocation matters (exp of the longest token it can hit). */
+  expiresAt: number;
+  reason?: string;
+}
+
+/**
+ * A {@link Revocation} read back from a verified SET, with the SET's `jti` and `iat`.
+ *
+ * @example
+ * ```ts
+ * const r: VerifiedRevocation = await decodeRevocationEvent(value, options);
+ * log.info('revocation', { eventId: r.eventId, type: r.target.type });
+ * ```
+ */
+export type VerifiedRevocation = Revocation & { eventId: string; issuedAt: number };
+
+/**
+ * The Kafka record key of a revocation: `<type>:<value>`, so compaction keeps the latest event per target.
+ *
+ * @example
+ * ```ts
+ * revocationRecordKey({ type: 'jti', value: 'abc' }); // 'jti:abc'
+ * ```
+ */
+export function revocationRecordKey(target: Revocation['target']): string {
+  return `${target.type}:${target.value}`;
+}

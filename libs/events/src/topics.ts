@@ -1,0 +1,65 @@
+/**
+ * Default topic names of the auth layer (`<domain>.<entity>.v<major>`). Apps may override them by configuration.
+ *
+ * @example
+ * ```ts
+ * await producer.send(TOPICS.revocations, [{ key: revocationRecordKey(target), value: set }]);
+ * ```
+ */
+export const TOPICS = { revocations: 'auth.revocations.v1', keys: 'auth.keys.v1' } as const;
+
+/**
+ * What {@link ensureTopics} creates: one topic with its partition count and topic-level configs.
+ *
+ * @example
+ * ```ts
+ * const spec: TopicSpec = { topic: 'auth.keys.v1', numPartitions: 1, configs: { 'cleanup.policy': 'compact' } };
+ * ```
+ */
+export interface TopicSpec {
+  topic: string;
+  numPartitions: number;
+  /** Omitted: 1 (single-node dev/test brokers); set 3 on a production cluster. */
+  replicationFactor?: number;
+  configs: Readonly<Record<string, string>>;
+}
+
+/** Options of {@link topicSpecs}. */
+export interface TopicSpecsOptions {
+  /** `retention.ms` of the revocations topic: at least the longest lifetime a revocation entry must outlive. */
+  revocationRetentionMs: number;
+  /** Defaults to {@link TOPICS}.revocations. */
+  revocationsTopic?: string;
+  /** Defaults to {@link TOPICS}.keys. */
+  keysTopic?: string;
+  /** Defaults to 1: one partition keeps every event in one total order. */
+  numPartitions?: number;
+  replicationFactor?: number;
+}
+
+/**
+ * The topics the auth service owns: revocations (`compact,delete` + retention) and keys (`compact`).
+ *
+ * @example
+ * ```ts
+ * await ensureTopics(connection, topicSpecs({ revocationRetentionMs: 24 * 3600 * 1000 }));
+ * ```
+ */
+export function topicSpecs(options: TopicSpecsOptions): TopicSpec[] {
+  const { revocationRetentionMs, numPartitions = 1, replicationFactor } = options;
+  if (!Number.isSafeInteger(revocationRetentionMs) || revocationRetentionMs <= 0) {
+    throw new TypeError('topicSpecs: "revocationRetentionMs" must be a positive integer');
+  }
+  if (!Number.isSafeInteger(numPartitions) || numPartitions < 1) {
+    throw new TypeError('topicSpecs: "numPartitions" must be a positive integer');
+  }
+  const common = replicationFactor === undefined ? { numPartitions } : { numPartitions, replicationFactor };
+  return [
+    {
+      topic: options.revocationsTopic ?? TOPICS.revocations,
+      ...common,
+      configs: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(revocationRetentionMs) },
+    },
+    { topic: options.keysTopic ?? TOPICS.keys, ...common, configs: { 'cleanup.policy': 'compact' } },
+  ];
+}
