@@ -1,0 +1,82 @@
+/**
+ * Typed errors raised by the library. Every error carries a stable `code`; the HTTP mapping
+ * (RFC 6750 status, `WWW-Authenticate` challenge, public message) lives in one place,
+ * `auth-exception.filter.ts`, keyed by the error class.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await verifier.verify(token);
+ * } catch (error) {
+ *   if (error instanceof InvalidTokenError && error.code === 'ERR_TOKEN_EXPIRED') { … }
+ * }
+ * ```
+ */
+export abstract class AuthError extends Error {
+  abstract readonly code: string;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The request carries no bearer token at all (RFC 6750 §3.1: 401 without an `error`). */
+export class MissingTokenError extends AuthError {
+  readonly code = 'ERR_TOKEN_MISSING';
+}
+
+/** The `Authorization` header is present but malformed (RFC 6750 `invalid_request`, 400). */
+export class InvalidRequestError extends AuthError {
+  readonly code = 'ERR_INVALID_REQUEST';
+}
+
+/** Codes of {@link InvalidTokenError}: why a presented token was refused. */
+export type InvalidTokenCode =
+  | 'ERR_TOKEN_MALFORMED'
+  | 'ERR_TOKEN_TYPE_INVALID'
+  | 'ERR_TOKEN_ALG_NOT_ALLOWED'
+  | 'ERR_TOKEN_KEY_UNKNOWN'
+  | 'ERR_TOKEN_SIGNATURE_INVALID'
+  | 'ERR_TOKEN_EXPIRED'
+  | 'ERR_TOKEN_NOT_YET_VALID'
+  | 'ERR_TOKEN_ISSUER_INVALID'
+  | 'ERR_TOKEN_AUDIENCE_INVALID'
+  | 'ERR_TOKEN_CLAIMS_INVALID'
+  | 'ERR_TOKEN_REVOKED';
+
+/** The token was presented but cannot be accepted (RFC 6750 `invalid_token`, 401). */
+export class InvalidTokenError extends AuthError {
+  constructor(
+    readonly code: InvalidTokenCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The token is valid but lacks scopes the route requires (RFC 6750 `insufficient_scope`, 403). */
+export class InsufficientScopeError extends AuthError {
+  readonly code = 'ERR_INSUFFICIENT_SCOPE';
+
+  constructor(readonly requiredScopes: readonly string[]) {
+    super(`Missing required scope(s): ${requiredScopes.join(' ')}`);
+  }
+}
+
+/**
+ * The verification keys could not be obtained (JWKS unreachable or unusable). Transient: the token
+ * may well be valid, so this maps to 503 rather than 401.
+ */
+export class KeySourceUnavailableError extends AuthError {
+  readonly code = 'ERR_KEYS_UNAVAILABLE';
+}
+
+/**
+ * The revocation index has not caught up with its topic (or lost it) and the failure policy is
+ * `closed`: no token is accepted until it has (503).
+ */
+export class RevocationStateUnavailableError extends AuthError {
+  readonly code = 'ERR_REVOCATION_STATE_UNAVAILABLE';
+}

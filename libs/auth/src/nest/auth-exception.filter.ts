@@ -1,0 +1,118 @@
+import { Catch, Inject, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import {
+  AuthError,
+  InsufficientScopeError,
+  InvalidRequestError,
+  InvalidTokenError,
+  KeySourceUnavailableError,
+  MissingTokenError,
+  RevocationStateUnavailableError,
+} from '../errors/auth.errors.js';
+import type { ResolvedAuthOptions } from '../auth-options.js';
+import { AUTH_OPTIONS } from './auth-options.token.js';
+
+/** The HTTP answer to one class of {@link AuthError}. */
+interface ErrorResponse {
+  status: number;
+  /** RFC 6750 §3.1 error code, absent when no credentials were sent. */
+  error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'temporarily_unavailable';
+  message: string;
+}
+
+/** Public messages are fixed per code: the reason details go to the log only. */
+function describeError(error: AuthError): ErrorResponse {
+  if (error instanceof MissingTokenError) return { status: 401, message: 'Authentication required' };
+  if (error instanceof InvalidRequestError) return { status: 400, error: 'invalid_request', message: 'Malformed Authorization header' };
+  if (error instanceof InvalidTokenError) return { status: 401, error: 'invalid_token', message: TOKEN_MESSAGES[error.code] };
+  if (error instanceof InsufficientScopeError) return { status: 403, error: 'insufficient_scope', message: 'The access token lacks a required scope' };
+  if (error instanceof KeySourceUnavailableError || error instanceof RevocationStateUnavailableError) {
+    return { status: 503, error: 'temporarily_unavailable', message: 'Token verification is temporarily unavailable' };
+  }
+  return { status: 401, error: 'invalid_token', message: 'The access token is invalid' };
+}
+
+const TOKEN_MESSAGES: Record<InvalidTokenError['code'], string> = {
+  ERR_TOKEN_MALFORMED: 'The access token is malformed',
+  ERR_TOKEN_TYPE_INVALID: 'The token is not an access token',
+  ERR_TOKEN_ALG_NOT_ALLOWED: 'The token signing algorithm is not allowed',
+  ERR_TOKEN_KEY_UNKNOWN: 'The token was signed with an unknown key',
+  ERR_TOKEN_SIGNATURE_INVALID: 'The token signature is invalid',
+  ERR_TOKEN_EXPIRED: 'The access token expired',
+  ERR_TOKEN_NOT_YET_VALID: 'The access token is not valid yet',
+  ERR_TOKEN_ISSUER_INVALID: 'The access token issuer is not trusted',
+  ERR_TOKEN_AUDIENCE_INVALID: 'The access token is not meant for this resource server',
+  ERR_TOKEN_CLAIMS_INVALID: 'The access token claims are invalid',
+  ERR_TOKEN_REVOKED: 'The access token has been revoked',
+};
+
+/**
+ * The one place where library errors become HTTP answers (RFC 6750 §3): status, the exact
+ * `WWW-Authenticate: Bearer` challenge, and a body with a stable `errorCode`. Never echoes the token.
+ * Registered app-wide by `AuthModule`; works on Express and Fastify through the HTTP adapter.
+ *
+ * @example
+ * ```http
+ * HTTP/1.1 403 Forbidden
+ * WWW-Authenticate: Bearer realm="orders-service", error="insufficient_scope", scope="orders:write"
+ *
+ * {"statusCode":403,"error":"insufficient_scope","errorCode":"ERR_INSUFFICIENT_SCOPE","message":"…"}
+ * ```
+ */
+@Catch(AuthError)
+export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
+  private readonly logger = new Logger('Auth');
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
+  ) {}
+
+  catch(error: AuthError, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<unknown>();
+    const { httpAdapter } = this.adapterHost;
+    const answer = describeError(error);
+    this.log(error, answer.status);
+    const challenge = this.challenge(error, answer);
+    if (challenge !== undefined) {
+      httpAdapter.setHeader(response, 'WWW-Authenticate', challenge);
+    }
+    if (answer.status === 503) {
+      httpAdapter.setHeader(response, 'Retry-After', '1');
+    }
+    httpAdapter.setHeader(response, 'Cache-Control', 'no-store');
+    httpAdapter.reply(
+      response,
+      { statusCode: answer.status, error: answer.error ?? 'unauthorized', errorCode: error.code, message: answer.message },
+      answer.status,
+    );
+  }
+
+  private challenge(error: AuthError, answer: ErrorResponse): string | undefined {
+    if (answer.status === 503) {
+      return undefined;
+    }
+    const params = [`realm="${this.options.realm}"`];
+    if (answer.error !== undefined) {
+      params.push(`error="${answer.error}"`, `error_description="${answer.message}"`);
+    }
+    if (error instanceof InsufficientScopeError) {
+      params.push(`scope="${error.requiredScopes.join(' ')}"`);
+    }
+    return `Bearer ${params.join(', ')}`;
+  }
+
+  private log(error: AuthError, status: number): void {
+    const fields = { code: error.code, status, reason: error.message, cause: describeCause(error.cause) };
+    if (status >= 500) {
+      this.logger.warn(fields);
+    } else {
+      this.logger.debug(fields);
+    }
+  }
+}
+
+function describeCause(cause: unknown): unknown {
+  if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
+  return cause;
+}

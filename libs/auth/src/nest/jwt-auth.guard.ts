@@ -1,0 +1,40 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { TokenAuthenticator } from '../tokens/token-authenticator.js';
+import { AUTHENTICATED_TOKEN, type AuthenticatedRequest } from './authenticated-request.js';
+import { Public } from './public.decorator.js';
+import { RequiredScopes } from './scopes.decorator.js';
+
+/**
+ * Authenticates the bearer token of an HTTP request (Express or Fastify) and enforces `@Scopes`.
+ * Use per controller/route with `@UseGuards(JwtAuthGuard)` or app-wide with
+ * `AuthModule.forRoot({ …, guardAllRoutes: true })`; `@Public()` opens a route. Failures are thrown
+ * as `AuthError`s and answered by `AuthExceptionFilter` (RFC 6750).
+ *
+ * @example
+ * ```ts
+ * @Controller('orders')
+ * @UseGuards(JwtAuthGuard)
+ * export class OrdersController {
+ *   @Get() @Scopes('orders:read') list(@Claims('sub') sub: string) { … }
+ * }
+ * ```
+ */
+@Injectable()
+export class JwtAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly authenticator: TokenAuthenticator,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride(Public, targets) === true) {
+      return true;
+    }
+    const requiredScopes = this.reflector.getAllAndMerge(RequiredScopes, targets) ?? [];
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    request[AUTHENTICATED_TOKEN] = await this.authenticator.authenticate(request.headers.authorization, requiredScopes);
+    return true;
+  }
+}

@@ -1,0 +1,19 @@
+import type { LoggerService } from '@nestjs/common';
+import type { EventLogger } from '@app/events';
+
+/**
+ * Adapts a Nest logger to the structured {@link EventLogger} the plain-TypeScript cores write to.
+ *
+ * @example
+ * ```ts
+ * const logger = toEventLogger(new Logger('Auth'));
+ * ```
+ */
+export function toEventLogger(logger: LoggerService): EventLogger {
+  return {
+    debug: (msg, fields) => logger.debug?.({ msg, ...fields }),
+    info: (msg, fields) => logger.log({ msg, ...fields }),
+    warn: (msg, fields) => logger.warn({ msg, ...fields }),
+    error: (msg, fields) => logger.error({ msg, ...fields }),
+  };
+}

@@ -1,0 +1,118 @@
+import {
+  decodeRevocationEvent,
+  EventVerificationError,
+  TopicReader,
+  type EventKeyResolver,
+  type EventLogger,
+  type EventRecord,
+  type KafkaConnection,
+} from '@app/events';
+import { InvalidTokenError } from '../errors/auth.errors.js';
+import type { KeyResolver } from '../keys/verification-key.js';
+import type { RevocationIndex } from './revocation-index.js';
+
+/** Options of {@link RevocationFeed}. */
+export interface RevocationFeedOptions {
+  readonly topic: string;
+  readonly groupIdPrefix: string;
+  /** Expected `iss` of every security event. */
+  readonly issuer: string;
+  readonly algorithms: readonly string[];
+}
+
+/** Counters exposed for health and metrics. */
+export interface RevocationFeedStats {
+  /** Events verified and applied to the index. */
+  applied: number;
+  /** Records dropped because they did not verify or were malformed (each one logged with its offset). */
+  dropped: number;
+}
+
+/**
+ * Feeds a {@link RevocationIndex} from the revocations topic. Every instance reads the whole topic
+ * from the beginning; every record must be a security event that verifies against a key the service
+ * already trusts. A record that is the event's fault is logged with topic/partition/offset, counted
+ * and skipped; a transient failure (keys unreachable) is thrown so the reader delivers it again.
+ *
+ * @example
+ * ```ts
+ * const feed = new RevocationFeed(connection, options, keyCache, index, logger);
+ * await feed.start();
+ * await feed.whenCaughtUp();
+ * ```
+ */
+export class RevocationFeed {
+  readonly stats: RevocationFeedStats = { applied: 0, dropped: 0 };
+  private readonly reader: TopicReader;
+
+  constructor(
+    connection: KafkaConnection,
+    private readonly options: RevocationFeedOptions,
+    private readonly keys: KeyResolver,
+    private readonly index: RevocationIndex,
+    private readonly logger: EventLogger,
+  ) {
+    this.reader = new TopicReader(
+      connection,
+      { topic: options.topic, groupIdPrefix: options.groupIdPrefix, onRecord: (record) => this.handle(record) },
+      logger,
+    );
+  }
+
+  /** True once every record present at start has been read (and the reader is still running). */
+  get caughtUp(): boolean {
+    return this.reader.caughtUp && this.reader.running;
+  }
+
+  start(): Promise<void> {
+    return this.reader.start();
+  }
+
+  whenCaughtUp(): Promise<void> {
+    return this.reader.whenCaughtUp();
+  }
+
+  stop(): Promise<void> {
+    return this.reader.stop();
+  }
+
+  private async handle(record: EventRecord): Promise<void> {
+    if (record.value === null) {
+      return;
+    }
+    try {
+      const revocation = await decodeRevocationEvent(record.value, {
+        issuer: this.options.issuer,
+        algorithms: this.options.algorithms,
+        resolveKey: async (header): Promise<Awaited<ReturnType<EventKeyResolver>>> => {
+          const key = await this.keys.getKey(header.kid ?? '');
+          if (key.alg !== header.alg) {
+            throw new InvalidTokenError('ERR_TOKEN_ALG_NOT_ALLOWED', `Event alg differs from the alg of key ${key.kid}`);
+          }
+          return key.key as Awaited<ReturnType<EventKeyResolver>>;
+        },
+      });
+      const applied = this.index.apply(revocation);
+      this.stats.applied += 1;
+      this.logger.debug('Revocation applied', {
+        eventId: revocation.eventId,
+        target: revocation.target.type,
+        live: applied,
+        partition: record.partition,
+        offset: record.offset,
+      });
+    } catch (error) {
+      if (!(error instanceof EventVerificationError || error instanceof InvalidTokenError)) {
+        throw error;
+      }
+      this.stats.dropped += 1;
+      this.logger.warn('Dropped a revocation record that does not verify', {
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        code: error.code,
+        reason: error.message,
+      });
+    }
+  }
+}

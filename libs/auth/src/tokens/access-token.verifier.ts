@@ -1,0 +1,132 @@
+import { decodeProtectedHeader, errors, jwtVerify, type ProtectedHeaderParameters } from 'jose';
+import { InvalidTokenError, type InvalidTokenCode } from '../errors/auth.errors.js';
+import type { KeyResolver } from '../keys/verification-key.js';
+import type { AccessTokenClaims, AuthenticatedToken } from './access-token-claims.js';
+
+/** Options of {@link AccessTokenVerifier}. */
+export interface AccessTokenVerifierOptions {
+  readonly issuer: string;
+  readonly audiences: readonly string[];
+  readonly algorithms: readonly string[];
+  readonly clockToleranceSeconds: number;
+  readonly maxTokenBytes: number;
+  readonly clock: () => number;
+}
+
+// RFC 9068 §4: "at+jwt"; the "application/" prefix may be used and is compared case-insensitively.
+const ACCESS_TOKEN_TYPES = new Set(['at+jwt', 'application/at+jwt']);
+const REQUIRED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id'];
+
+/**
+ * Verifies a JWT access token per RFC 9068 with jose: header shape and `typ`, an allow-listed `alg`
+ * that must equal the algorithm bound to the key named by `kid` (so no `none`, no HS/RS confusion),
+ * signature, then `iss`, `aud`, `exp`, `nbf`, `iat` with bounded skew. No Nest imports: the guard and
+ * the passport adapter share it.
+ *
+ * @example
+ * ```ts
+ * const verifier = new AccessTokenVerifier(options, keyCache);
+ * const { claims, scopes } = await verifier.verify(token);
+ * ```
+ */
+export class AccessTokenVerifier {
+  constructor(
+    private readonly options: AccessTokenVerifierOptions,
+    private readonly keys: KeyResolver,
+  ) {}
+
+  async verify(token: string): Promise<AuthenticatedToken> {
+    if (token.length > this.options.maxTokenBytes) {
+      throw new InvalidTokenError('ERR_TOKEN_MALFORMED', 'Token longer than maxTokenBytes');
+    }
+    const header = this.readHeader(token);
+    const key = await this.keys.getKey(header.kid);
+    if (key.alg !== header.alg) {
+      throw new InvalidTokenError(
+        'ERR_TOKEN_ALG_NOT_ALLOWED',
+        `Header alg ${header.alg} differs from the alg ${key.alg} bound to key ${key.kid}`,
+      );
+    }
+    const now = this.options.clock();
+    let payload: AccessTokenClaims;
+    try {
+      const verified = await jwtVerify<AccessTokenClaims>(token, key.key, {
+        algorithms: [key.alg],
+        issuer: this.options.issuer,
+        audience: [...this.options.audiences],
+        clockTolerance: this.options.clockToleranceSeconds,
+        currentDate: new Date(now),
+        requiredClaims: REQUIRED_CLAIMS,
+      });
+      payload = verified.payload;
+    } catch (error) {
+      throw toInvalidTokenError(error);
+    }
+    this.checkClaimTypes(payload, now);
+    return { claims: payload, kid: key.kid, scopes: new Set(payload.scope?.split(' ').filter(Boolean) ?? []) };
+  }
+
+  private readHeader(token: string): ProtectedHeaderParameters & { alg: string; kid: string } {
+    let header: ProtectedHeaderParameters;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch (error) {
+      throw new InvalidTokenError('ERR_TOKEN_MALFORMED', 'Token is not a compact JWS', { cause: error });
+    }
+    if (token.split('.').length !== 3) {
+      throw new InvalidTokenError('ERR_TOKEN_MALFORMED', 'Token is not a compact JWS');
+    }
+    if (typeof header.typ !== 'string' || !ACCESS_TOKEN_TYPES.has(header.typ.toLowerCase())) {
+      throw new InvalidTokenError('ERR_TOKEN_TYPE_INVALID', 'Header typ is not at+jwt');
+    }
+    if (typeof header.alg !== 'string' || !this.options.algorithms.includes(header.alg)) {
+      throw new InvalidTokenError('ERR_TOKEN_ALG_NOT_ALLOWED', `Header alg ${String(header.alg)} is not allowed`);
+    }
+    if (typeof header.kid !== 'string' || header.kid === '') {
+      throw new InvalidTokenError('ERR_TOKEN_MALFORMED', 'Header has no kid');
+    }
+    if (header.crit !== undefined) {
+      throw new InvalidTokenError('ERR_TOKEN_MALFORMED', 'Header has crit parameters this verifier does not know');
+    }
+    return header as ProtectedHeaderParameters & { alg: string; kid: string };
+  }
+
+  private checkClaimTypes(claims: AccessTokenClaims, now: number): void {
+    const strings = [claims.sub, claims.jti, claims.client_id];
+    if (strings.some((value) => typeof value !== 'string' || value === '')) {
+      throw new InvalidTokenError('ERR_TOKEN_CLAIMS_INVALID', 'sub, jti and client_id must be non-empty strings');
+    }
+    if (claims.scope !== undefined && typeof claims.scope !== 'string') {
+      throw new InvalidTokenError('ERR_TOKEN_CLAIMS_INVALID', 'scope must be a space-separated string');
+    }
+    if (claims.sid !== undefined && typeof claims.sid !== 'string') {
+      throw new InvalidTokenError('ERR_TOKEN_CLAIMS_INVALID', 'sid must be a string');
+    }
+    if (claims.iat > now / 1000 + this.options.clockToleranceSeconds) {
+      throw new InvalidTokenError('ERR_TOKEN_NOT_YET_VALID', 'iat is in the future');
+    }
+  }
+}
+
+const CLAIM_CODES: Record<string, InvalidTokenCode> = {
+  iss: 'ERR_TOKEN_ISSUER_INVALID',
+  aud: 'ERR_TOKEN_AUDIENCE_INVALID',
+  nbf: 'ERR_TOKEN_NOT_YET_VALID',
+};
+
+function toInvalidTokenError(error: unknown): InvalidTokenError {
+  if (error instanceof errors.JWTExpired) {
+    return new InvalidTokenError('ERR_TOKEN_EXPIRED', 'Token expired', { cause: error });
+  }
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    const code = CLAIM_CODES[error.claim] ?? 'ERR_TOKEN_CLAIMS_INVALID';
+    return new InvalidTokenError(code, `Claim ${error.claim} invalid: ${error.reason}`, { cause: error });
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) {
+    return new InvalidTokenError('ERR_TOKEN_SIGNATURE_INVALID', 'Signature verification failed', { cause: error });
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) {
+    return new InvalidTokenError('ERR_TOKEN_ALG_NOT_ALLOWED', 'Algorithm not allowed', { cause: error });
+  }
+  return new InvalidTokenError('ERR_TOKEN_MALFORMED', 'Token could not be parsed', { cause: error });
+}

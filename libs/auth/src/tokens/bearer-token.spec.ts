@@ -1,0 +1,27 @@
+import { describe, expect, it } from '@jest/globals';
+import { extractBearerToken } from './bearer-token.js';
+
+describe('extractBearerToken', () => {
+  it.each([
+    ['Bearer abc.def.ghi', 'abc.def.ghi'],
+    ['bearer abc.def.ghi', 'abc.def.ghi'],
+    ['Bearer   a-b_c~d+e/f==', 'a-b_c~d+e/f=='],
+  ])('extracts the token from %j', (header, expected) => {
+    expect(extractBearerToken(header, 8192)).toBe(expected);
+  });
+
+  it.each([
+    [undefined, 'ERR_TOKEN_MISSING'],
+    ['', 'ERR_TOKEN_MISSING'],
+    ['Basic dXNlcjpwYXNz', 'ERR_TOKEN_MISSING'],
+    ['Bearer', 'ERR_INVALID_REQUEST'],
+    ['Bearer ', 'ERR_INVALID_REQUEST'],
+    ['Bearer a b', 'ERR_INVALID_REQUEST'],
+    ['Bearer a=b', 'ERR_INVALID_REQUEST'],
+    ['Bearer a,b', 'ERR_INVALID_REQUEST'],
+    [['Bearer a', 'Bearer b'], 'ERR_INVALID_REQUEST'],
+    [`Bearer ${'a'.repeat(300)}`, 'ERR_INVALID_REQUEST'],
+  ])('refuses %j with %s', (header, code) => {
+    expect(() => extractBearerToken(header, 256)).toThrow(expect.objectContaining({ code }));
+  });
+});

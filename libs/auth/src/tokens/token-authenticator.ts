@@ -1,0 +1,55 @@
+import { InsufficientScopeError, InvalidTokenError, RevocationStateUnavailableError } from '../errors/auth.errors.js';
+import type { RevocationFailurePolicy } from '../auth-options.js';
+import type { RevocationIndex } from '../revocations/revocation-index.js';
+import type { AccessTokenClaims, AuthenticatedToken } from './access-token-claims.js';
+import type { AccessTokenVerifier } from './access-token.verifier.js';
+import { extractBearerToken } from './bearer-token.js';
+
+/** Options of {@link TokenAuthenticator}. */
+export interface TokenAuthenticatorOptions {
+  readonly maxTokenBytes: number;
+  readonly revocationFailurePolicy: RevocationFailurePolicy;
+  /** Whether the revocation index has caught up with its topic. */
+  readonly revocationStateReady: () => boolean;
+  /** Extra claim policy (e.g. a class-validator DTO); throws `InvalidTokenError` to refuse. */
+  readonly validateClaims?: (claims: AccessTokenClaims) => Promise<void>;
+}
+
+/**
+ * The whole request-side check of a bearer token, in the order of the design's data path:
+ * extract → verify (signature and standard claims) → claim policy → revocation index → scopes.
+ * Plain TypeScript: the Nest guard and any other adapter call it.
+ *
+ * @example
+ * ```ts
+ * const token = await authenticator.authenticate(request.headers.authorization, ['orders:read']);
+ * ```
+ */
+export class TokenAuthenticator {
+  constructor(
+    private readonly options: TokenAuthenticatorOptions,
+    private readonly verifier: AccessTokenVerifier,
+    private readonly revocations: RevocationIndex,
+  ) {}
+
+  async authenticate(
+    authorization: string | string[] | undefined,
+    requiredScopes: readonly string[],
+  ): Promise<AuthenticatedToken> {
+    const compact = extractBearerToken(authorization, this.options.maxTokenBytes);
+    if (this.options.revocationFailurePolicy === 'closed' && !this.options.revocationStateReady()) {
+      throw new RevocationStateUnavailableError('Revocation state has not caught up; refusing tokens (fail-closed)');
+    }
+    const token = await this.verifier.verify(compact);
+    await this.options.validateClaims?.(token.claims);
+    const revokedBy = this.revocations.match({ ...token.claims, kid: token.kid });
+    if (revokedBy !== undefined) {
+      throw new InvalidTokenError('ERR_TOKEN_REVOKED', `Token revoked (by ${revokedBy})`);
+    }
+    const missing = requiredScopes.filter((scope) => !token.scopes.has(scope));
+    if (missing.length > 0) {
+      throw new InsufficientScopeError(requiredScopes);
+    }
+    return token;
+  }
+}
