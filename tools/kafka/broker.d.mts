@@ -1,0 +1,93 @@
+/**
+ * Types for tools/kafka/broker.mjs, so TypeScript tests can `import { startBroker } from '../tools/kafka/broker.mjs'`.
+ *
+ * @example
+ * import { startBroker } from '../tools/kafka/broker.mjs';
+ * const broker = await startBroker({ dataDir });
+ * await broker.stop();
+ */
+
+/** Stable codes of {@link BrokerError}. */
+export type BrokerErrorCode =
+  | 'ERR_BROKER_TOOL_MISSING'
+  | 'ERR_BROKER_FETCH_FAILED'
+  | 'ERR_BROKER_PORT_IN_USE'
+  | 'ERR_BROKER_FORMAT_FAILED'
+  | 'ERR_BROKER_START_FAILED'
+  | 'ERR_BROKER_START_TIMEOUT'
+  | 'ERR_BROKER_NOT_FORMATTED';
+
+/**
+ * Everything that goes wrong around the broker; start failures carry the tail of the broker log in `message`.
+ *
+ * @example
+ * try { await startBroker({ port: 19092 }); } catch (e) { if (e instanceof BrokerError && e.code === 'ERR_BROKER_PORT_IN_USE') ... }
+ */
+export declare class BrokerError extends Error {
+  readonly code: BrokerErrorCode;
+  constructor(code: BrokerErrorCode, message: string, options?: { cause?: unknown });
+}
+
+/** Repository root. @example join(REPO_ROOT, '.kafka') */
+export declare const REPO_ROOT: string;
+
+/** Kafka version pinned in tools/kafka/pom.xml. @example await kafkaVersion() // '4.1.1' */
+export declare function kafkaVersion(): Promise<string>;
+
+/** Ensures the jars are in `<repo>/.kafka/libs-<version>` and returns that folder. @example await fetchBroker() */
+export declare function fetchBroker(options?: { quiet?: boolean }): Promise<string>;
+
+/** Options of {@link startBroker}; everything optional. */
+export interface StartBrokerOptions {
+  /** PLAINTEXT port on 127.0.0.1; default a free ephemeral port. */
+  port?: number;
+  /** KRaft controller port on 127.0.0.1; default a free ephemeral port. */
+  controllerPort?: number;
+  /** Broker state folder; default a new temp folder (kept after stop). Reuse it to restart with the same data. */
+  dataDir?: string;
+  /** 'if-needed' (default) formats only an unformatted dir; 'always' wipes and formats; 'never' requires formatted. */
+  format?: 'if-needed' | 'always' | 'never';
+  /** JVM heap in MiB (-Xms = -Xmx), default 512. */
+  heapMb?: number;
+  /** Broker output is appended here; default `<dataDir>/broker.log`. */
+  logFile?: string;
+  /** Level for the Kafka loggers, default 'WARN' (the "Kafka Server started" line is always INFO). */
+  logLevel?: 'ERROR' | 'WARN' | 'INFO' | 'DEBUG';
+  /** Receives each output line of the JVM. */
+  onLog?: (line: string) => void;
+  /** Deadline for readiness, default 90000 ms. */
+  startTimeoutMs?: number;
+  /** How long stop() waits after SIGTERM before SIGKILL, default 30000 ms. */
+  stopTimeoutMs?: number;
+  /** Extra server.properties entries (override the defaults). */
+  extraProperties?: Record<string, string | number | boolean>;
+  /** Extra JVM flags. */
+  extraJvmArgs?: string[];
+}
+
+/** A running broker. */
+export interface BrokerHandle {
+  /** Bootstrap list for clients, `127.0.0.1:<port>`. */
+  brokers: string;
+  port: number;
+  controllerPort: number;
+  dataDir: string;
+  logFile: string;
+  pid: number;
+  /** Wall time of startBroker (fetch check, format, JVM start, readiness). */
+  startedInMs: number;
+  /** Settles when the JVM is gone; `expected` is false if it died without stop(). */
+  exited: Promise<{ code: number | null; signal: string | null; expected: boolean }>;
+  /** Controlled shutdown (SIGTERM), SIGKILL after stopTimeoutMs. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a single-node KRaft broker on loopback and resolves when it is ready. Restartable on the same dataDir.
+ *
+ * @example
+ * const broker = await startBroker({ dataDir, port, controllerPort });
+ * await broker.stop();
+ * const again = await startBroker({ dataDir, port, controllerPort }); // same topics and records
+ */
+export declare function startBroker(options?: StartBrokerOptions): Promise<BrokerHandle>;

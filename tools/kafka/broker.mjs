@@ -1,0 +1,572 @@
+#!/usr/bin/env node
+/**
+ * The project's own Apache Kafka broker: fetched from Maven Central (./pom.xml), run as a single-node KRaft
+ * broker on loopback, no Docker. Plain Node ESM without dependencies: importable API and CLI.
+ *
+ * @example
+ * // API (tests, dev stack)
+ * import { startBroker } from '../tools/kafka/broker.mjs';
+ * const broker = await startBroker({ dataDir: '/tmp/kafka-e2e' });
+ * process.env.KAFKA_BROKERS = broker.brokers; // '127.0.0.1:<port>'
+ * await broker.stop(); // controlled shutdown; startBroker({ dataDir, port, controllerPort }) brings the data back
+ *
+ * @example
+ * // CLI
+ * node tools/kafka/broker.mjs fetch
+ * node tools/kafka/broker.mjs start --port 19092 --controller-port 19093 --data-dir .kafka/data
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const TOOL_DIR = dirname(fileURLToPath(import.meta.url));
+/** Repository root (two levels above this file). */
+export const REPO_ROOT = resolve(TOOL_DIR, '..', '..');
+const POM_FILE = join(TOOL_DIR, 'pom.xml');
+const COMPLETE_MARKER = '.complete';
+const READY_LINE = 'Kafka Server started';
+const LOG_TAIL_LINES = 60;
+const DEFAULT_HEAP_MB = 512;
+const DEFAULT_START_TIMEOUT_MS = 90_000;
+const DEFAULT_STOP_TIMEOUT_MS = 30_000;
+const PORT_POLL_INTERVAL_MS = 100;
+
+/** Typed error for everything that goes wrong around the broker; `code` is stable. */
+export class BrokerError extends Error {
+  /**
+   * @param {'ERR_BROKER_TOOL_MISSING' | 'ERR_BROKER_FETCH_FAILED' | 'ERR_BROKER_PORT_IN_USE' | 'ERR_BROKER_FORMAT_FAILED' | 'ERR_BROKER_START_FAILED' | 'ERR_BROKER_START_TIMEOUT' | 'ERR_BROKER_NOT_FORMATTED'} code
+   * @param {string} message
+   * @param {{ cause?: unknown }} [options]
+   */
+  constructor(code, message, options) {
+    super(message, options);
+    this.name = 'BrokerError';
+    this.code = code;
+  }
+}
+
+/**
+ * The Kafka version pinned in tools/kafka/pom.xml.
+ *
+ * @example
+ * const version = await kafkaVersion(); // '4.1.1'
+ * @returns {Promise<string>}
+ */
+export async function kafkaVersion() {
+  const pom = await readFile(POM_FILE, 'utf8');
+  const match = /<kafka\.version>\s*([^<\s]+)\s*<\/kafka\.version>/.exec(pom);
+  if (!match) throw new BrokerError('ERR_BROKER_FETCH_FAILED', `no <kafka.version> in ${POM_FILE}`);
+  return match[1];
+}
+
+/**
+ * Makes sure the broker jars are in `<repo>/.kafka/libs-<kafkaVersion>` and returns that folder. A complete
+ * folder made from the same pom.xml is reused; otherwise Maven copies the jars into a fresh temporary folder
+ * that then replaces the old one (safe against two concurrent fetches).
+ *
+ * @example
+ * const libs = await fetchBroker(); // '/work/main/.kafka/libs-4.1.1'
+ * @param {{ quiet?: boolean }} [options] quiet=false lets Maven print to this process's stderr
+ * @returns {Promise<string>}
+ */
+export async function fetchBroker({ quiet = true } = {}) {
+  const version = await kafkaVersion();
+  const pomHash = createHash('sha256').update(await readFile(POM_FILE)).digest('hex');
+  const libsDir = join(REPO_ROOT, '.kafka', `libs-${version}`);
+  if (await isCompleteLibs(libsDir, pomHash)) return libsDir;
+
+  requireTool(javaCommand(), ['-version'], 'Java 17+ (set JAVA_HOME or put java on PATH)');
+  requireTool(mavenCommand(), ['-v'], 'Apache Maven (mvn on PATH)');
+  await mkdir(dirname(libsDir), { recursive: true });
+  const stagingDir = `${libsDir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    const args = ['-q', '-B', '-Dstyle.color=never', '-f', POM_FILE, 'dependency:copy-dependencies'];
+    args.push(`-DoutputDirectory=${stagingDir}`);
+    const result = await run(mavenCommand(), args, { inherit: !quiet });
+    if (result.code !== 0) {
+      throw new BrokerError(
+        'ERR_BROKER_FETCH_FAILED',
+        `mvn dependency:copy-dependencies exited with ${result.code}:\n${tail(result.output)}`,
+      );
+    }
+    const jars = (await readdir(stagingDir)).filter((name) => name.endsWith('.jar')).sort();
+    if (!jars.some((name) => name.startsWith('kafka_2.13-'))) {
+      throw new BrokerError('ERR_BROKER_FETCH_FAILED', `mvn copied no kafka_2.13 jar into ${stagingDir}`);
+    }
+    await writeFile(join(stagingDir, COMPLETE_MARKER), JSON.stringify({ pomHash, jars }, null, 2));
+    if (await isCompleteLibs(libsDir, pomHash)) return libsDir; // another process finished first
+    await rm(libsDir, { recursive: true, force: true });
+    await rename(stagingDir, libsDir);
+    return libsDir;
+  } finally {
+    await rm(stagingDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Starts a single-node KRaft broker (combined broker+controller) on 127.0.0.1 and resolves once it logged
+ * `Kafka Server started` and accepts TCP connections. Restartable: after `stop()`, calling it again with the
+ * same `dataDir` (and ports) brings the same data back, because the directory is formatted only once.
+ *
+ * @example
+ * const broker = await startBroker({ dataDir: join(tmp, 'kafka'), onLog: (line) => console.log(line) });
+ * // ... broker.brokers === '127.0.0.1:' + broker.port
+ * await broker.stop();
+ *
+ * @param {object} [options]
+ * @param {number} [options.port] PLAINTEXT port; default: a free ephemeral port
+ * @param {number} [options.controllerPort] KRaft controller port; default: a free ephemeral port
+ * @param {string} [options.dataDir] holds server.properties, log4j2.properties, broker.log and the log dirs;
+ *   default: a new temporary folder (kept after stop, so the caller may restart on it; remove it yourself)
+ * @param {'if-needed' | 'always' | 'never'} [options.format] 'if-needed' formats an unformatted dataDir,
+ *   'always' wipes the Kafka log dir and formats a new cluster, 'never' fails when unformatted
+ * @param {number} [options.heapMb] JVM heap (-Xms/-Xmx), default 512
+ * @param {string} [options.logFile] where the broker's output is appended, default `<dataDir>/broker.log`
+ * @param {'ERROR' | 'WARN' | 'INFO' | 'DEBUG'} [options.logLevel] level of the kafka/org.apache loggers, default WARN
+ * @param {(line: string) => void} [options.onLog] receives each output line of the broker JVM
+ * @param {number} [options.startTimeoutMs] default 90000
+ * @param {number} [options.stopTimeoutMs] how long stop() waits after SIGTERM before SIGKILL, default 30000
+ * @param {Record<string, string | number | boolean>} [options.extraProperties] added to server.properties
+ * @param {string[]} [options.extraJvmArgs] added to the JVM command line before the class path
+ * @returns {Promise<{ brokers: string; port: number; controllerPort: number; dataDir: string; logFile: string; pid: number; startedInMs: number; exited: Promise<{ code: number | null; signal: string | null; expected: boolean }>; stop(): Promise<void> }>}
+ *   `exited` settles when the JVM is gone (`expected` is false when it died without stop())
+ */
+export async function startBroker(options = {}) {
+  const {
+    format = 'if-needed',
+    heapMb = DEFAULT_HEAP_MB,
+    logLevel = 'WARN',
+    onLog,
+    startTimeoutMs = DEFAULT_START_TIMEOUT_MS,
+    stopTimeoutMs = DEFAULT_STOP_TIMEOUT_MS,
+    extraProperties = {},
+    extraJvmArgs = [],
+  } = options;
+  if (!['if-needed', 'always', 'never'].includes(format)) {
+    throw new TypeError(`startBroker: format must be 'if-needed', 'always' or 'never', got ${String(format)}`);
+  }
+  const startedAt = Date.now();
+  const libsDir = await fetchBroker();
+  const dataDir = resolve(options.dataDir ?? (await mkdtemp(join(tmpdir(), 'kafka-broker-'))));
+  const logFile = resolve(options.logFile ?? join(dataDir, 'broker.log'));
+  const kafkaLogDir = join(dataDir, 'kraft-logs');
+  await mkdir(dataDir, { recursive: true });
+
+  const [port, controllerPort] = await pickPorts(options.port, options.controllerPort);
+  const propertiesFile = join(dataDir, 'server.properties');
+  const log4jFile = join(dataDir, 'log4j2.properties');
+  await writeFile(propertiesFile, serverProperties({ port, controllerPort, kafkaLogDir, extraProperties }));
+  await writeFile(log4jFile, log4jProperties(logLevel));
+
+  const jvmBase = [`-Dlog4j2.configurationFile=${pathToFileURL(log4jFile).href}`, '-cp', join(libsDir, '*')];
+  await formatIfNeeded({ format, kafkaLogDir, propertiesFile, jvmBase });
+
+  const logStream = createWriteStream(logFile, { flags: 'a' });
+  const recent = [];
+  const java = javaCommand();
+  const jvmArgs = [
+    `-Xms${heapMb}m`,
+    `-Xmx${heapMb}m`,
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-XX:InitiatingHeapOccupancyPercent=35',
+    '-XX:+ExplicitGCInvokesConcurrent',
+    '-XX:+ExitOnOutOfMemoryError',
+    '-Djava.awt.headless=true',
+    ...extraJvmArgs,
+    ...jvmBase,
+    'kafka.Kafka',
+    propertiesFile,
+  ];
+  // setpriv --pdeathsig: the kernel sends SIGTERM to the JVM if this node process dies in any way (even SIGKILL),
+  // which the 'exit' handler below cannot cover. Falls back to plain java where setpriv is missing.
+  const [command, args] = existsSync('/usr/bin/setpriv')
+    ? ['/usr/bin/setpriv', ['--pdeathsig', 'SIGTERM', '--', java, ...jvmArgs]]
+    : [java, jvmArgs];
+  const child = spawn(command, args, { cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
+
+  let ready = false;
+  let resolveReadyLine;
+  const readyLine = new Promise((resolveLine) => (resolveReadyLine = resolveLine));
+  const onLine = (line) => {
+    recent.push(line);
+    if (recent.length > LOG_TAIL_LINES) recent.shift();
+    logStream.write(`${line}\n`);
+    if (!ready && line.includes(READY_LINE)) resolveReadyLine();
+    onLog?.(line);
+  };
+  forEachLine(child.stdout, onLine);
+  forEachLine(child.stderr, onLine);
+
+  const exited = new Promise((resolveExit) => {
+    child.once('error', (error) => resolveExit({ code: null, signal: null, error }));
+    child.once('exit', (code, signal) => resolveExit({ code, signal, error: undefined }));
+  });
+  let exitInfo;
+  void exited.then((info) => {
+    exitInfo = info;
+    process.off('exit', killOnExit);
+    logStream.end();
+  });
+
+  const failure = (code, reason, cause) =>
+    new BrokerError(code, `Kafka broker on 127.0.0.1:${port} ${reason}; log ${logFile}, last lines:\n${recent.join('\n')}`, {
+      cause,
+    });
+  const deadline = startedAt + startTimeoutMs;
+  try {
+    const outcome = await Promise.race([
+      readyLine.then(() => waitForPort(port, deadline)).then(() => 'ready'),
+      exited.then(() => 'exited'),
+      delay(Math.max(0, deadline - Date.now())).then(() => 'timeout'),
+    ]);
+    if (outcome === 'exited') {
+      const how = exitInfo.error ? `could not start (${exitInfo.error.message})` : `exited early (${describeExit(exitInfo)})`;
+      throw failure('ERR_BROKER_START_FAILED', how, exitInfo.error);
+    }
+    if (outcome === 'timeout') throw failure('ERR_BROKER_START_TIMEOUT', `not ready within ${startTimeoutMs} ms`);
+  } catch (error) {
+    child.kill('SIGKILL');
+    await exited;
+    throw error;
+  }
+  ready = true;
+
+  let stopping;
+  const stop = () => {
+    stopping ??= (async () => {
+      if (exitInfo) return;
+      child.kill('SIGTERM');
+      const outcome = await Promise.race([exited.then(() => 'exited'), delay(stopTimeoutMs).then(() => 'timeout')]);
+      if (outcome === 'timeout') {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    })();
+    return stopping;
+  };
+
+  return {
+    brokers: `127.0.0.1:${port}`,
+    port,
+    controllerPort,
+    dataDir,
+    logFile,
+    pid: child.pid,
+    startedInMs: Date.now() - startedAt,
+    exited: exited.then(({ code, signal }) => ({ code, signal, expected: stopping !== undefined })),
+    stop,
+  };
+}
+
+/** @param {{ port: number; controllerPort: number; kafkaLogDir: string; extraProperties: Record<string, unknown> }} p */
+function serverProperties({ port, controllerPort, kafkaLogDir, extraProperties }) {
+  const properties = {
+    'process.roles': 'broker,controller',
+    'node.id': 1,
+    'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
+    'controller.listener.names': 'CONTROLLER',
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'log.dirs': kafkaLogDir,
+    // one node: every internal topic has replication factor 1, or consumer groups never find a coordinator
+    'offsets.topic.replication.factor': 1,
+    'offsets.topic.num.partitions': 1,
+    'transaction.state.log.replication.factor': 1,
+    'transaction.state.log.min.isr': 1,
+    'share.coordinator.state.topic.replication.factor': 1,
+    'share.coordinator.state.topic.min.isr': 1,
+    'default.replication.factor': 1,
+    'min.insync.replicas': 1,
+    'num.partitions': 1,
+    // no 3 s wait on the first join of every consumer group
+    'group.initial.rebalance.delay.ms': 0,
+    // small box (2 cores)
+    'num.network.threads': 2,
+    'num.io.threads': 2,
+    'num.recovery.threads.per.data.dir': 1,
+    'background.threads': 2,
+    'log.cleaner.threads': 1,
+    'log.cleaner.dedupe.buffer.size': 33554432,
+    'auto.create.topics.enable': false,
+    ...extraProperties,
+  };
+  const lines = Object.entries(properties).map(([key, value]) => `${key}=${String(value)}`);
+  return `# Written by tools/kafka/broker.mjs on every start; edits are overwritten.\n${lines.join('\n')}\n`;
+}
+
+/** @param {string} level */
+function log4jProperties(level) {
+  return [
+    '# Written by tools/kafka/broker.mjs on every start; edits are overwritten.',
+    'status = warn',
+    'shutdownHook = disable',
+    'appender.console.type = Console',
+    'appender.console.name = STDOUT',
+    'appender.console.target = SYSTEM_OUT',
+    'appender.console.layout.type = PatternLayout',
+    'appender.console.layout.pattern = [%d{HH:mm:ss.SSS}] %p %m (%c)%n',
+    `rootLogger.level = ${level}`,
+    'rootLogger.appenderRef.stdout.ref = STDOUT',
+    // the readiness line ("Kafka Server started") and the shutdown line are logged at INFO by this class
+    'logger.raftserver.name = kafka.server.KafkaRaftServer',
+    'logger.raftserver.level = INFO',
+    // state-change and request logs are chatty and useless on one node
+    'logger.statechange.name = state.change.logger',
+    'logger.statechange.level = WARN',
+    'logger.request.name = kafka.request.logger',
+    'logger.request.level = WARN',
+    '',
+  ].join('\n');
+}
+
+/**
+ * @param {{ format: string; kafkaLogDir: string; propertiesFile: string; jvmBase: string[] }} p
+ */
+async function formatIfNeeded({ format, kafkaLogDir, propertiesFile, jvmBase }) {
+  const formatted = existsSync(join(kafkaLogDir, 'meta.properties'));
+  if (format === 'never' && !formatted) {
+    throw new BrokerError('ERR_BROKER_NOT_FORMATTED', `${kafkaLogDir} is not formatted and format is 'never'`);
+  }
+  if (format === 'if-needed' && formatted) return;
+  if (format === 'never') return;
+  await rm(kafkaLogDir, { recursive: true, force: true });
+  const clusterId = randomBytes(16).toString('base64url'); // 22 chars, what StorageTool random-uuid prints
+  const args = ['-Xmx256m', '-XX:TieredStopAtLevel=1', ...jvmBase, 'kafka.tools.StorageTool', 'format'];
+  args.push('--cluster-id', clusterId, '--config', propertiesFile);
+  const result = await run(javaCommand(), args);
+  if (result.code !== 0) {
+    throw new BrokerError('ERR_BROKER_FORMAT_FAILED', `StorageTool format exited with ${result.code}:\n${tail(result.output)}`);
+  }
+}
+
+/** @param {number | undefined} port @param {number | undefined} controllerPort @returns {Promise<[number, number]>} */
+async function pickPorts(port, controllerPort) {
+  const held = [];
+  try {
+    const take = async (wanted, what) => {
+      try {
+        const server = await listen(wanted ?? 0);
+        held.push(server);
+        return server.address().port;
+      } catch (error) {
+        if (error.code !== 'EADDRINUSE') throw error;
+        throw new BrokerError(
+          'ERR_BROKER_PORT_IN_USE',
+          `${what} port 127.0.0.1:${wanted} is already in use (another broker? set KAFKA_BROKERS to reuse it)`,
+          { cause: error },
+        );
+      }
+    };
+    // both sockets stay bound until both are chosen, so two ephemeral picks cannot collide
+    const brokerPort = await take(port, 'broker');
+    const ctrlPort = await take(controllerPort, 'controller');
+    return [brokerPort, ctrlPort];
+  } finally {
+    await Promise.all(held.map((server) => new Promise((done) => server.close(() => done()))));
+  }
+}
+
+/** @param {number} port @returns {Promise<import('node:net').Server>} */
+function listen(port) {
+  return new Promise((resolveServer, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => resolveServer(server));
+  });
+}
+
+/** Bounded poll until a TCP connection to 127.0.0.1:port succeeds. */
+async function waitForPort(port, deadline) {
+  for (;;) {
+    if (await canConnect(port)) return;
+    if (Date.now() >= deadline) throw new BrokerError('ERR_BROKER_START_TIMEOUT', `127.0.0.1:${port} never accepted`);
+    await delay(PORT_POLL_INTERVAL_MS);
+  }
+}
+
+function canConnect(port) {
+  return new Promise((resolveConnect) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolveConnect(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolveConnect(false);
+    });
+    socket.once('error', () => resolveConnect(false));
+  });
+}
+
+async function isCompleteLibs(libsDir, pomHash) {
+  try {
+    const marker = JSON.parse(await readFile(join(libsDir, COMPLETE_MARKER), 'utf8'));
+    if (marker.pomHash !== pomHash || !Array.isArray(marker.jars) || marker.jars.length === 0) return false;
+    const present = new Set(await readdir(libsDir));
+    return marker.jars.every((jar) => present.has(jar));
+  } catch (error) {
+    if (error.code === 'ENOENT' || error instanceof SyntaxError) return false;
+    throw error;
+  }
+}
+
+function javaCommand() {
+  return process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+}
+
+function mavenCommand() {
+  return 'mvn';
+}
+
+function requireTool(command, args, what) {
+  const probe = spawnSync(command, args, { stdio: 'ignore' });
+  if (probe.error?.code === 'ENOENT') {
+    throw new BrokerError('ERR_BROKER_TOOL_MISSING', `${what} is required to fetch/run the Kafka broker: '${command}' not found`);
+  }
+  if (probe.error) throw probe.error;
+}
+
+/** Runs a command to completion, collecting stdout+stderr (or inheriting them). */
+function run(command, args, { inherit = false } = {}) {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', inherit ? 'inherit' : 'pipe', inherit ? 'inherit' : 'pipe'] });
+    let output = '';
+    child.stdout?.on('data', (chunk) => (output += chunk));
+    child.stderr?.on('data', (chunk) => (output += chunk));
+    child.once('error', (error) =>
+      reject(
+        error.code === 'ENOENT'
+          ? new BrokerError('ERR_BROKER_TOOL_MISSING', `'${command}' not found on PATH`, { cause: error })
+          : error,
+      ),
+    );
+    child.once('close', (code) => resolveRun({ code, output }));
+  });
+}
+
+/** Splits a stream into lines (UTF-8), calling `onLine` for each; flushes the last partial line at the end. */
+function forEachLine(stream, onLine) {
+  let buffered = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk) => {
+    buffered += chunk;
+    let newline;
+    while ((newline = buffered.indexOf('\n')) !== -1) {
+      onLine(buffered.slice(0, newline).replace(/\r$/, ''));
+      buffered = buffered.slice(newline + 1);
+    }
+  });
+  stream.on('end', () => {
+    if (buffered) onLine(buffered);
+    buffered = '';
+  });
+}
+
+function tail(text, lines = LOG_TAIL_LINES) {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+function describeExit({ code, signal }) {
+  return signal ? `signal ${signal}` : `exit code ${code}`;
+}
+
+function delay(ms) {
+  return new Promise((resolveDelay) => setTimeout(resolveDelay, ms).unref?.());
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// CLI
+
+const USAGE = `Usage:
+  node tools/kafka/broker.mjs fetch
+  node tools/kafka/broker.mjs start [--port 19092] [--controller-port 19093] [--data-dir .kafka/data]
+                                    [--heap-mb 512] [--fresh] [--log-level WARN]`;
+
+async function cli(argv) {
+  const [command, ...rest] = argv;
+  if (command === 'fetch') {
+    const startedAt = Date.now();
+    const libsDir = await fetchBroker();
+    process.stderr.write(`Kafka ${await kafkaVersion()} jars ready in ${Date.now() - startedAt} ms\n`);
+    process.stdout.write(`${libsDir}\n`);
+    return 0;
+  }
+  if (command === 'start') return cliStart(parseFlags(rest));
+  process.stderr.write(`${USAGE}\n`);
+  return command === undefined || command === '--help' || command === '-h' ? 0 : 2;
+}
+
+/** @param {Map<string, string | true>} flags */
+async function cliStart(flags) {
+  const port = Number(flags.get('port') ?? 19092);
+  const controllerPort = Number(flags.get('controller-port') ?? 19093);
+  const heapMb = Number(flags.get('heap-mb') ?? DEFAULT_HEAP_MB);
+  for (const [name, value] of [['port', port], ['controller-port', controllerPort], ['heap-mb', heapMb]]) {
+    if (!Number.isInteger(value) || value <= 0) throw new TypeError(`--${name} must be a positive integer`);
+  }
+  const dataDir = resolve(String(flags.get('data-dir') ?? join(REPO_ROOT, '.kafka', 'data')));
+  const broker = await startBroker({
+    port,
+    controllerPort,
+    dataDir,
+    heapMb,
+    format: flags.has('fresh') ? 'always' : 'if-needed',
+    logLevel: String(flags.get('log-level') ?? 'WARN').toUpperCase(),
+    onLog: (line) => process.stdout.write(`${line}\n`),
+  });
+  process.stderr.write(`Kafka broker ready in ${broker.startedInMs} ms (data ${broker.dataDir}, log ${broker.logFile})\n`);
+  process.stdout.write(`KAFKA_BROKERS=${broker.brokers}\n`);
+  return new Promise((resolveCli) => {
+    void broker.exited.then(({ code, signal, expected }) => {
+      if (expected) return;
+      process.stderr.write(`Kafka broker died unexpectedly (${describeExit({ code, signal })}); log ${broker.logFile}\n`);
+      resolveCli(1);
+    });
+    const shutdown = (signal) => {
+      process.stderr.write(`${signal}: stopping the Kafka broker\n`);
+      const stopStartedAt = Date.now();
+      void broker.stop().then(() => {
+        process.stderr.write(`Kafka broker stopped in ${Date.now() - stopStartedAt} ms\n`);
+        resolveCli(0);
+      });
+    };
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+  });
+}
+
+/** @param {string[]} args @returns {Map<string, string | true>} */
+function parseFlags(args) {
+  const flags = new Map();
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i];
+    if (!arg.startsWith('--')) throw new TypeError(`unexpected argument '${arg}'\n${USAGE}`);
+    const [name, inline] = arg.slice(2).split('=', 2);
+    if (inline !== undefined) flags.set(name, inline);
+    else if (args[i + 1] !== undefined && !args[i + 1].startsWith('--')) flags.set(name, args[(i += 1)]);
+    else flags.set(name, true);
+  }
+  return flags;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  cli(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error) => {
+      process.stderr.write(`${error instanceof BrokerError ? `${error.code}: ` : ''}${error.message}\n`);
+      process.exit(1);
+    },
+  );
+}
