@@ -1,3 +1,4 @@
+import { ConfigResourceTypes, ConfigSource } from 'kafkajs';
 import { kafkaClientOf, type KafkaConnection } from './kafka-connection.js';
 import type { TopicSpec } from './topics.js';
 
@@ -29,6 +30,42 @@ export async function ensureTopics(connection: KafkaConnection, specs: readonly 
       })),
     });
     connection.logger.info('kafka topics ensured', { topics: missing.map((spec) => spec.topic), created });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Reads existing topics back in the shape of a {@link TopicSpec}: partition count, replication factor and the
+ * topic-level config overrides (what `ensureTopics` set, not broker defaults). Rejects when a topic is missing.
+ * Useful to check at start that an existing topic has the configs it should have.
+ *
+ * @example
+ * ```ts
+ * const [revocations] = await describeTopics(connection, [TOPICS.revocations]);
+ * if (revocations.configs['cleanup.policy'] !== 'compact,delete') logger.warn('unexpected cleanup.policy');
+ * ```
+ */
+export async function describeTopics(connection: KafkaConnection, topics: readonly string[]): Promise<TopicSpec[]> {
+  if (topics.length === 0) return [];
+  const admin = kafkaClientOf(connection).admin();
+  await admin.connect();
+  try {
+    const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+    });
+    return topics.map((topic) => {
+      const partitions = metadata.topics.find((entry) => entry.name === topic)?.partitions ?? [];
+      const entries = described.resources.find((resource) => resource.resourceName === topic)?.configEntries ?? [];
+      const configs = Object.fromEntries(
+        entries
+          .filter((entry) => entry.configSource === ConfigSource.TOPIC_CONFIG)
+          .map((entry) => [entry.configName, entry.configValue]),
+      );
+      return { topic, numPartitions: partitions.length, replicationFactor: partitions[0]?.replicas.length, configs };
+    });
   } finally {
     await admin.disconnect();
   }

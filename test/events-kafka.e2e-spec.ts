@@ -1,0 +1,287 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  describeTopics,
+  ensureTopics,
+  EventProducer,
+  KafkaConnection,
+  TopicReader,
+  topicSpecs,
+  type EventLogger,
+  type EventRecord,
+  type TopicReaderOptions,
+} from '@app/events';
+
+/**
+ * libs/events against the real broker the e2e global setup provides (KAFKA_BROKERS). Nothing is mocked.
+ * Every topic name carries a per-run suffix so runs cannot collide.
+ */
+const brokersEnv = process.env.KAFKA_BROKERS;
+if (!brokersEnv) throw new Error('KAFKA_BROKERS must be set (test/setup/global-setup.mjs starts a broker)');
+const brokers = brokersEnv.split(',');
+const run = randomUUID().slice(0, 8);
+const topicName = (name: string): string => `e2e.events.${name}.${run}`;
+
+interface LogEntry {
+  level: string;
+  msg: string;
+  fields?: Record<string, unknown>;
+}
+
+function capturingLogger(): EventLogger & { entries: LogEntry[] } {
+  const entries: LogEntry[] = [];
+  const at =
+    (level: string) =>
+    (msg: string, fields?: Record<string, unknown>): void => {
+      entries.push({ level, msg, fields });
+    };
+  return { entries, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000, intervalMs = 5): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+const logger = capturingLogger();
+const connection = new KafkaConnection({ brokers, clientId: `events-e2e-${run}` }, logger);
+const producer = new EventProducer(connection);
+const readers: TopicReader[] = [];
+
+function reader(options: TopicReaderOptions, readerLogger: EventLogger = logger): TopicReader {
+  const created = new TopicReader(connection, options, readerLogger);
+  readers.push(created);
+  return created;
+}
+
+async function createTopic(name: string): Promise<string> {
+  const topic = topicName(name);
+  await ensureTopics(connection, [{ topic, numPartitions: 1, configs: { 'cleanup.policy': 'compact,delete' } }]);
+  return topic;
+}
+
+const records = (count: number, prefix: string): { key: string; value: string }[] =>
+  Array.from({ length: count }, (_, i) => ({ key: `${prefix}:${i}`, value: `${prefix}-value-${i}` }));
+
+beforeAll(async () => {
+  await producer.connect();
+});
+
+afterAll(async () => {
+  await Promise.all(readers.map((r) => r.stop()));
+  await producer.disconnect();
+});
+
+describe('ensureTopics', () => {
+  it('creates the topics with their configs and is idempotent', async () => {
+    const specs = topicSpecs({
+      revocationRetentionMs: 3_600_000,
+      revocationsTopic: topicName('revocations'),
+      keysTopic: topicName('keys'),
+    });
+    await ensureTopics(connection, specs);
+    await ensureTopics(connection, specs);
+
+    const described = await describeTopics(connection, [topicName('revocations'), topicName('keys')]);
+    expect(described).toEqual([
+      {
+        topic: topicName('revocations'),
+        numPartitions: 1,
+        replicationFactor: 1,
+        configs: { 'cleanup.policy': 'compact,delete', 'retention.ms': '3600000' },
+      },
+      { topic: topicName('keys'), numPartitions: 1, replicationFactor: 1, configs: { 'cleanup.policy': 'compact' } },
+    ]);
+  });
+});
+
+describe('EventProducer → TopicReader', () => {
+  it('delivers every record in order, across sends, and follows new records live', async () => {
+    const topic = await createTopic('order');
+    const received: EventRecord[] = [];
+    const first = records(50, 'a');
+    const second = records(30, 'b');
+    await producer.send(topic, first);
+
+    const r = reader({ topic, groupIdPrefix: `e2e-order-${run}`, onRecord: async (record) => void received.push(record) });
+    await r.start();
+    await r.whenCaughtUp();
+    await producer.send(topic, second);
+    await waitFor(() => received.length === 80, '80 records');
+
+    expect(received.map(({ key, value }) => ({ key, value }))).toEqual([...first, ...second]);
+    expect(received.map((record) => record.offset)).toEqual(Array.from({ length: 80 }, (_, i) => String(i)));
+    expect(received.every((record) => record.topic === topic && record.partition === 0)).toBe(true);
+    expect(r.groupId.startsWith(`e2e-order-${run}.`)).toBe(true);
+  });
+
+  it('measures produce → onRecord latency on loopback', async () => {
+    const topic = await createTopic('latency');
+    const seenAt = new Map<string, number>();
+    const r = reader({
+      topic,
+      groupIdPrefix: `e2e-latency-${run}`,
+      onRecord: async (record) => void seenAt.set(record.key ?? '', performance.now()),
+    });
+    await r.start();
+    await r.whenCaughtUp();
+
+    const samples: number[] = [];
+    for (let i = 0; i < 30; i += 1) {
+      const key = `k${i}`;
+      const sentAt = performance.now();
+      await producer.send(topic, [{ key, value: 'x' }]);
+      await waitFor(() => seenAt.has(key), `record ${key}`, 10_000, 1);
+      samples.push((seenAt.get(key) ?? Number.NaN) - sentAt);
+    }
+    samples.sort((a, b) => a - b);
+    const p50 = samples[Math.floor(samples.length / 2)];
+    const max = samples[samples.length - 1];
+    console.log(`produce → onRecord over ${samples.length} records: p50 ${p50.toFixed(1)} ms, max ${max.toFixed(1)} ms`);
+    expect(p50).toBeLessThan(100);
+  });
+});
+
+describe('TopicReader caught-up detection', () => {
+  it('is caught up only after consuming all N records present at start', async () => {
+    const topic = await createTopic('caught-up');
+    const n = 40;
+    await producer.send(topic, records(n, 'c'));
+    const caughtUpWhileDelivering: boolean[] = [];
+    let r: TopicReader | undefined;
+    let consumedAtCaughtUp = -1;
+    let consumed = 0;
+    r = reader({
+      topic,
+      groupIdPrefix: `e2e-caught-up-${run}`,
+      onRecord: async () => {
+        caughtUpWhileDelivering.push(r?.caughtUp ?? true);
+        consumed += 1;
+      },
+    });
+    expect(r.caughtUp).toBe(false);
+    await r.start();
+    await r.whenCaughtUp().then(() => {
+      consumedAtCaughtUp = consumed;
+    });
+
+    expect(consumedAtCaughtUp).toBe(n);
+    expect(caughtUpWhileDelivering).toEqual(Array.from({ length: n }, () => false));
+    expect(r.caughtUp).toBe(true);
+    expect(r.running).toBe(true);
+  });
+
+  it('is caught up at once on an empty topic', async () => {
+    const topic = await createTopic('empty');
+    const received: EventRecord[] = [];
+    const r = reader({ topic, groupIdPrefix: `e2e-empty-${run}`, onRecord: async (record) => void received.push(record) });
+    await r.start();
+    await r.whenCaughtUp();
+    expect(r.caughtUp).toBe(true);
+
+    await producer.send(topic, [{ key: 'after', value: 'start' }]);
+    await waitFor(() => received.length === 1, 'the record produced after catching up');
+    expect(received[0]).toMatchObject({ key: 'after', value: 'start', offset: '0' });
+  });
+
+  it('does not create a missing topic and waits for it to appear', async () => {
+    const topic = topicName('late');
+    const lateLogger = capturingLogger();
+    const received: EventRecord[] = [];
+    const r = reader({ topic, groupIdPrefix: `e2e-late-${run}`, onRecord: async (record) => void received.push(record) }, lateLogger);
+    await r.start();
+    await waitFor(
+      () => lateLogger.entries.filter((entry) => entry.msg === 'topic reader cannot start yet, retrying').length >= 2,
+      'two start attempts on the missing topic',
+    );
+    expect(r.caughtUp).toBe(false);
+    expect(r.running).toBe(true);
+
+    await ensureTopics(connection, [{ topic, numPartitions: 1, configs: { 'cleanup.policy': 'compact' } }]);
+    const [described] = await describeTopics(connection, [topic]);
+    expect(described.configs).toEqual({ 'cleanup.policy': 'compact' }); // ours, not an auto-created default topic
+    await producer.send(topic, [{ key: 'k', value: 'v' }]);
+    await r.whenCaughtUp();
+    await waitFor(() => received.length === 1, 'the record on the late topic');
+    expect(received[0]).toMatchObject({ key: 'k', value: 'v' });
+  });
+});
+
+describe('TopicReader failure handling', () => {
+  it('redelivers the same record after onRecord throws, without skipping or reordering', async () => {
+    const topic = await createTopic('retry');
+    await producer.send(topic, records(5, 'r'));
+    const attempts: { offset: string; at: number }[] = [];
+    const delivered: string[] = [];
+    let failed = false;
+    const retryLogger = capturingLogger();
+    const r = reader(
+      {
+        topic,
+        groupIdPrefix: `e2e-retry-${run}`,
+        retryBackoff: { initialMs: 200 },
+        onRecord: async (record) => {
+          attempts.push({ offset: record.offset, at: performance.now() });
+          if (record.offset === '2' && !failed) {
+            failed = true;
+            throw new Error('transient');
+          }
+          delivered.push(record.offset);
+        },
+      },
+      retryLogger,
+    );
+    await r.start();
+    await r.whenCaughtUp();
+
+    expect(attempts.map((attempt) => attempt.offset)).toEqual(['0', '1', '2', '2', '3', '4']);
+    expect(delivered).toEqual(['0', '1', '2', '3', '4']);
+    expect(attempts[3].at - attempts[2].at).toBeGreaterThanOrEqual(190);
+    expect(retryLogger.entries).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        msg: 'onRecord failed, retrying the same record',
+        fields: expect.objectContaining({ topic, partition: 0, offset: '2', attempt: 0 }),
+      }),
+    );
+  });
+
+  it('keeps retrying a failing record past the session timeout without losing its group', async () => {
+    const topic = await createTopic('long-retry');
+    await producer.send(topic, records(2, 'l'));
+    let failUntil = 0;
+    const delivered: string[] = [];
+    const r = reader({
+      topic,
+      groupIdPrefix: `e2e-long-retry-${run}`,
+      retryBackoff: { initialMs: 500, maxMs: 1000 },
+      onRecord: async (record) => {
+        if (failUntil === 0) failUntil = Date.now() + 8000; // longer than sessionTimeout (6 s)
+        if (record.offset === '0' && Date.now() < failUntil) throw new Error('still down');
+        delivered.push(record.offset);
+      },
+    });
+    await r.start();
+    await r.whenCaughtUp();
+    expect(delivered).toEqual(['0', '1']);
+  }, 30_000);
+
+  it('stops cleanly, and whenCaughtUp of a reader stopped early rejects', async () => {
+    const topic = await createTopic('stop');
+    const r = reader({ topic, groupIdPrefix: `e2e-stop-${run}`, onRecord: async () => undefined });
+    await r.start();
+    await r.whenCaughtUp();
+    await r.stop();
+    expect(r.running).toBe(false);
+    await r.stop();
+
+    const never = reader({ topic: topicName('never-created'), groupIdPrefix: `e2e-stop-${run}`, onRecord: async () => undefined });
+    await never.start();
+    await never.stop();
+    await expect(never.whenCaughtUp()).rejects.toThrow('stopped before catching up');
+    expect(never.running).toBe(false);
+  });
+});
