@@ -1,0 +1,217 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { registerAs } from '@nestjs/config';
+import { findRepoPath } from '../common/repo-path.js';
+import { parseDevSeed, type DevSeed } from './dev-seed.js';
+
+/** Runtime modes; `production` disables the dev seed and every dev default for secrets. */
+export const NODE_ENVS = ['development', 'test', 'production'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+
+/**
+ * Validated configuration of the auth service. Built once at boot by {@link loadAuthServiceConfig}.
+ *
+ * @example
+ * constructor(@Inject(authServiceConfig.KEY) private readonly config: AuthServiceConfig) {}
+ */
+export interface AuthServiceConfig {
+  nodeEnv: NodeEnv;
+  /** AUTH_HOST, default `127.0.0.1`. */
+  host: string;
+  /** AUTH_PORT, default `3000`. */
+  port: number;
+  /** AUTH_ISSUER, default `http://<host>:<port>` (no trailing slash). */
+  issuer: string;
+  /** AUTH_ACCESS_TOKEN_TTL_SECONDS, default `300`. */
+  accessTokenTtlSeconds: number;
+  /** Signing algorithm of new keys; only `ES256` for now. */
+  signingAlgorithm: 'ES256';
+  /** AUTH_KEY_ENCRYPTION_KEY (base64, 32 bytes) or AUTH_KEY_ENCRYPTION_KEY_FILE; dev seed value outside production. */
+  keyEncryptionKey: Buffer;
+  /** AUTH_CLIENT_SECRET_HASH_KEY (base64, >= 32 bytes) or ..._FILE; dev seed value outside production. */
+  clientSecretHashKey: Buffer;
+  /** Parsed AUTH_SEED_FILE (default `config/dev-seed.json`); always `null` in production. */
+  devSeed: DevSeed | null;
+  database: {
+    /** DATABASE_URL; unset = embedded Postgres (PGlite) in memory. */
+    url?: string;
+    /** AUTH_DATABASE_SCHEMA, default `public`; created if missing. */
+    schema: string;
+  };
+  kafka: {
+    /** KAFKA_BROKERS, comma list, default `127.0.0.1:19092`. */
+    brokers: string[];
+    /** AUTH_KAFKA_CLIENT_ID, default `auth-service`. */
+    clientId: string;
+    /** AUTH_REVOCATIONS_TOPIC, default `auth.revocations.v1`. */
+    revocationsTopic: string;
+    /** AUTH_KEYS_TOPIC, default `auth.keys.v1`. */
+    keysTopic: string;
+    /** AUTH_REVOCATION_RETENTION_MS, default 7 days: `retention.ms` of the revocations topic. */
+    revocationRetentionMs: number;
+  };
+  outbox: {
+    /** AUTH_OUTBOX_RELAY_ENABLED, default `true`; `false` leaves rows in the outbox (specs without Kafka). */
+    relayEnabled: boolean;
+    /** AUTH_OUTBOX_POLL_INTERVAL_MS, default `1000`: fallback poll when no in-process wake-up arrives. */
+    pollIntervalMs: number;
+    /** AUTH_OUTBOX_BATCH_SIZE, default `100`. */
+    batchSize: number;
+    /** First retry delay after a Kafka failure, default `100`; doubles up to {@link maxBackoffMs}. */
+    minBackoffMs: number;
+    /** Retry delay cap, default `5000`. */
+    maxBackoffMs: number;
+  };
+}
+
+/** Documented defaults (see {@link AuthServiceConfig}). */
+export const AUTH_SERVICE_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 3000,
+  accessTokenTtlSeconds: 300,
+  databaseSchema: 'public',
+  kafkaBrokers: '127.0.0.1:19092',
+  kafkaClientId: 'auth-service',
+  revocationsTopic: 'auth.revocations.v1',
+  keysTopic: 'auth.keys.v1',
+  revocationRetentionMs: 7 * 24 * 60 * 60 * 1000,
+  seedFile: 'config/dev-seed.json',
+  outboxPollIntervalMs: 1000,
+  outboxBatchSize: 100,
+  outboxMinBackoffMs: 100,
+  outboxMaxBackoffMs: 5000,
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new TypeError(`${name} must be an integer, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new TypeError(`${name} must be between ${min} and ${max}`);
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new TypeError(`${name} must be "true" or "false"`);
+}
+
+function nodeEnv(env: Env): NodeEnv {
+  const raw = read(env, 'NODE_ENV') ?? 'development';
+  if (!(NODE_ENVS as readonly string[]).includes(raw)) throw new TypeError(`NODE_ENV must be one of ${NODE_ENVS.join(', ')}`);
+  return raw as NodeEnv;
+}
+
+function decodeBase64Key(raw: string, name: string, minBytes: number, exactBytes?: number): Buffer {
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(raw)) throw new TypeError(`${name} must be base64`);
+  const bytes = Buffer.from(raw, raw.includes('-') || raw.includes('_') ? 'base64url' : 'base64');
+  if (exactBytes !== undefined && bytes.length !== exactBytes) throw new TypeError(`${name} must decode to ${exactBytes} bytes`);
+  if (bytes.length < minBytes) throw new TypeError(`${name} must decode to at least ${minBytes} bytes`);
+  return bytes;
+}
+
+function secretKey(env: Env, name: string, devValue: string | undefined, minBytes: number, exactBytes?: number): Buffer {
+  const direct = read(env, name);
+  const file = read(env, `${name}_FILE`);
+  if (direct !== undefined && file !== undefined) throw new TypeError(`${name} and ${name}_FILE are mutually exclusive`);
+  if (direct !== undefined) return decodeBase64Key(direct, name, minBytes, exactBytes);
+  if (file !== undefined) {
+    const content = readFileSync(resolve(file), 'utf8').trim();
+    return decodeBase64Key(content, `${name}_FILE`, minBytes, exactBytes);
+  }
+  if (devValue === undefined) throw new TypeError(`${name} (or ${name}_FILE) is required when NODE_ENV=production`);
+  return decodeBase64Key(devValue, `${name} (dev seed)`, minBytes, exactBytes);
+}
+
+function loadSeed(env: Env): DevSeed {
+  const configured = read(env, 'AUTH_SEED_FILE');
+  const file = configured !== undefined ? resolve(configured) : findRepoPath(AUTH_SERVICE_DEFAULTS.seedFile);
+  if (file === undefined) throw new TypeError(`AUTH_SEED_FILE: ${AUTH_SERVICE_DEFAULTS.seedFile} not found`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new TypeError(`AUTH_SEED_FILE: cannot read ${file}`, { cause: error });
+  }
+  return parseDevSeed(parsed, `AUTH_SEED_FILE ${file}`);
+}
+
+function topicName(env: Env, name: string, fallback: string): string {
+  const value = read(env, name) ?? fallback;
+  if (!/^[A-Za-z0-9._-]{1,249}$/.test(value)) throw new TypeError(`${name} must be a valid Kafka topic name`);
+  return value;
+}
+
+/**
+ * Builds and validates the configuration from an environment map. Throws a `TypeError` naming the variable.
+ * Outside production, missing secrets default to the clearly-marked dev values of the seed file.
+ *
+ * @example
+ * const config = loadAuthServiceConfig({ NODE_ENV: 'test', AUTH_OUTBOX_RELAY_ENABLED: 'false' });
+ */
+export function loadAuthServiceConfig(env: Env): AuthServiceConfig {
+  const mode = nodeEnv(env);
+  const devSeed = mode === 'production' ? null : loadSeed(env);
+  const host = read(env, 'AUTH_HOST') ?? AUTH_SERVICE_DEFAULTS.host;
+  const port = integer(env, 'AUTH_PORT', AUTH_SERVICE_DEFAULTS.port, 0, 65535);
+  const issuer = (read(env, 'AUTH_ISSUER') ?? `http://${host}:${port}`).replace(/\/+$/, '');
+  if (!URL.canParse(issuer)) throw new TypeError('AUTH_ISSUER must be an absolute URL');
+  const schema = read(env, 'AUTH_DATABASE_SCHEMA') ?? AUTH_SERVICE_DEFAULTS.databaseSchema;
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new TypeError('AUTH_DATABASE_SCHEMA must match ^[a-z_][a-z0-9_]{0,62}$');
+  }
+  const brokers = (read(env, 'KAFKA_BROKERS') ?? AUTH_SERVICE_DEFAULTS.kafkaBrokers)
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
+  if (brokers.length === 0 || brokers.some((b) => !/^[^\s:]+:\d+$/.test(b))) {
+    throw new TypeError('KAFKA_BROKERS must be a comma list of host:port');
+  }
+  const minBackoffMs = AUTH_SERVICE_DEFAULTS.outboxMinBackoffMs;
+  const maxBackoffMs = AUTH_SERVICE_DEFAULTS.outboxMaxBackoffMs;
+  return {
+    nodeEnv: mode,
+    host,
+    port,
+    issuer,
+    accessTokenTtlSeconds: integer(env, 'AUTH_ACCESS_TOKEN_TTL_SECONDS', AUTH_SERVICE_DEFAULTS.accessTokenTtlSeconds, 1, 86400),
+    signingAlgorithm: 'ES256',
+    keyEncryptionKey: secretKey(env, 'AUTH_KEY_ENCRYPTION_KEY', devSeed?.keyEncryptionKey, 32, 32),
+    clientSecretHashKey: secretKey(env, 'AUTH_CLIENT_SECRET_HASH_KEY', devSeed?.clientSecretHashKey, 32),
+    devSeed,
+    database: { url: read(env, 'DATABASE_URL'), schema },
+    kafka: {
+      brokers,
+      clientId: read(env, 'AUTH_KAFKA_CLIENT_ID') ?? AUTH_SERVICE_DEFAULTS.kafkaClientId,
+      revocationsTopic: topicName(env, 'AUTH_REVOCATIONS_TOPIC', AUTH_SERVICE_DEFAULTS.revocationsTopic),
+      keysTopic: topicName(env, 'AUTH_KEYS_TOPIC', AUTH_SERVICE_DEFAULTS.keysTopic),
+      revocationRetentionMs: integer(env, 'AUTH_REVOCATION_RETENTION_MS', AUTH_SERVICE_DEFAULTS.revocationRetentionMs, 60_000),
+    },
+    outbox: {
+      relayEnabled: boolean(env, 'AUTH_OUTBOX_RELAY_ENABLED', true),
+      pollIntervalMs: integer(env, 'AUTH_OUTBOX_POLL_INTERVAL_MS', AUTH_SERVICE_DEFAULTS.outboxPollIntervalMs, 10, 60_000),
+      batchSize: integer(env, 'AUTH_OUTBOX_BATCH_SIZE', AUTH_SERVICE_DEFAULTS.outboxBatchSize, 1, 10_000),
+      minBackoffMs,
+      maxBackoffMs,
+    },
+  };
+}
+
+/**
+ * The auth service configuration namespace; the ONLY reader of `process.env` in this app.
+ * Override it in tests with `.overrideProvider(authServiceConfig.KEY).useValue(loadAuthServiceConfig({...}))`.
+ *
+ * @example
+ * providers: [{ provide: authServiceConfig.KEY, useFactory: authServiceConfig }]
+ */
+export const authServiceConfig = registerAs('authService', (): AuthServiceConfig => loadAuthServiceConfig(process.env));

@@ -1,0 +1,55 @@
+import { OAUTH_ERRORS, OAuthError } from './oauth.error.js';
+
+/** Client credentials taken from a request. */
+export interface ClientCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+/**
+ * Form-url-decodes one component (RFC 6749 §2.3.1 / Appendix B: `+` is a space, then percent-decoding).
+ * Returns `undefined` for an invalid percent sequence.
+ *
+ * @example
+ * formUrlDecode('my+client%3A1'); // 'my client:1'
+ */
+export function formUrlDecode(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    // URIError: a malformed escape; the caller turns `undefined` into invalid_client.
+    return undefined;
+  }
+}
+
+/** Does the `Authorization` header use the Basic scheme (case-insensitive, RFC 7617)? */
+export function isBasicAuthorization(header: string | undefined): boolean {
+  return header !== undefined && /^basic(\s|$)/i.test(header.trim());
+}
+
+/**
+ * Parses `Authorization: Basic base64(urlencode(client_id) ":" urlencode(client_secret))` (RFC 6749 §2.3.1,
+ * RFC 7617). Throws `invalid_client` (with the Basic challenge) when the header is malformed.
+ *
+ * @example
+ * parseBasicAuthorization('Basic ' + btoa('demo-app:dev-only-demo-app-secret'));
+ * // { clientId: 'demo-app', clientSecret: 'dev-only-demo-app-secret' }
+ */
+export function parseBasicAuthorization(header: string): ClientCredentials {
+  const fail = (why: string): never => {
+    throw new OAuthError(OAUTH_ERRORS.invalidClient, 'client authentication failed', {
+      basicAuthUsed: true,
+      cause: new Error(`malformed Basic authorization: ${why}`),
+    });
+  };
+  const match = /^basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header.trim());
+  if (match === null) return fail('not base64 credentials');
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return fail('no colon');
+  const clientId = formUrlDecode(decoded.slice(0, colon));
+  const clientSecret = formUrlDecode(decoded.slice(colon + 1));
+  if (clientId === undefined || clientSecret === undefined) return fail('bad percent-encoding');
+  if (clientId === '') return fail('empty client id');
+  return { clientId, clientSecret };
+}

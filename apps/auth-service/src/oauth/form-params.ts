@@ -1,0 +1,40 @@
+import { OAUTH_ERRORS, OAuthError } from './oauth.error.js';
+
+/**
+ * Parameters of an `application/x-www-form-urlencoded` OAuth request: single-valued ones (RFC 6749 §3.2:
+ * "parameters MUST NOT be included more than once") and repeatable ones such as RFC 8707 `resource`.
+ */
+export interface FormParams {
+  get(name: string): string | undefined;
+  getAll(name: string): string[];
+}
+
+/**
+ * Validates a parsed form body: every value must be a string; a parameter sent twice is `invalid_request`
+ * unless listed in `repeatable`. Empty values count as absent (RFC 6749 §3.1).
+ *
+ * @example
+ * const params = readFormParams(req.body, ['resource']);
+ * params.get('grant_type'); params.getAll('resource');
+ */
+export function readFormParams(body: unknown, repeatable: readonly string[] = []): FormParams {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new OAuthError(OAUTH_ERRORS.invalidRequest, 'expected an application/x-www-form-urlencoded body');
+  }
+  const single = new Map<string, string>();
+  const multi = new Map<string, string[]>();
+  for (const [name, raw] of Object.entries(body as Record<string, unknown>)) {
+    const values = Array.isArray(raw) ? raw : [raw];
+    if (!values.every((v): v is string => typeof v === 'string')) {
+      throw new OAuthError(OAUTH_ERRORS.invalidRequest, `malformed parameter ${name}`);
+    }
+    const present = values.filter((v) => v !== '');
+    if (repeatable.includes(name)) {
+      multi.set(name, present);
+      continue;
+    }
+    if (values.length > 1) throw new OAuthError(OAUTH_ERRORS.invalidRequest, `parameter ${name} repeated`);
+    if (present.length === 1) single.set(name, present[0]!);
+  }
+  return { get: (name) => single.get(name), getAll: (name) => multi.get(name) ?? [] };
+}

@@ -1,0 +1,53 @@
+import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
+import { OAUTH_ERRORS, OAuthError, toOAuthErrorResponse } from './oauth.error.js';
+
+/** The parts of Express's request/response this filter uses (no `@types/express` in the repo). */
+interface HttpRequestLike {
+  path: string;
+}
+interface HttpResponseLike {
+  status(code: number): HttpResponseLike;
+  set(headers: Record<string, string>): HttpResponseLike;
+  json(body: unknown): unknown;
+}
+
+/**
+ * Renders every error of the OAuth endpoints as an RFC 6749 §5.2 body. Unexpected errors become `server_error`
+ * (500) and are logged with their cause; the request body (secrets, tokens) is never logged.
+ *
+ * @example
+ * @UseFilters(OAuthExceptionFilter)
+ * @Controller('oauth')
+ * export class TokenController {}
+ */
+@Catch()
+export class OAuthExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger(OAuthExceptionFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<HttpRequestLike>();
+    const response = http.getResponse<HttpResponseLike>();
+    const error = this.toOAuthError(exception);
+    const { status, headers, body } = toOAuthErrorResponse(error);
+    const log = { msg: 'oauth request refused', path: request.path, error: body.error, cause: describe(error.cause) };
+    if (status >= 500) this.logger.error({ ...log, stack: exception instanceof Error ? exception.stack : undefined });
+    else this.logger.log(log);
+    response.status(status).set(headers).json(body);
+  }
+
+  private toOAuthError(exception: unknown): OAuthError {
+    if (exception instanceof OAuthError) return exception;
+    // Body-parser and routing errors (malformed form, too large) are the client's fault.
+    if (exception instanceof HttpException && exception.getStatus() < 500) {
+      return new OAuthError(OAUTH_ERRORS.invalidRequest, 'malformed request', { cause: exception });
+    }
+    return new OAuthError(OAUTH_ERRORS.serverError, undefined, { cause: exception });
+  }
+}
+
+function describe(cause: unknown): string | undefined {
+  if (cause === undefined) return undefined;
+  if (cause instanceof Error) return `${cause.name}${'code' in cause ? ` ${String(cause.code)}` : ''}: ${cause.message}`;
+  return String(cause);
+}

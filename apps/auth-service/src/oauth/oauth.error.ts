@@ -1,0 +1,63 @@
+/** RFC 6749 §5.2, RFC 7009, RFC 8707 error codes returned by the token, revocation and introspection endpoints. */
+export const OAUTH_ERRORS = {
+  invalidRequest: 'invalid_request',
+  invalidClient: 'invalid_client',
+  invalidGrant: 'invalid_grant',
+  unauthorizedClient: 'unauthorized_client',
+  unsupportedGrantType: 'unsupported_grant_type',
+  invalidScope: 'invalid_scope',
+  invalidTarget: 'invalid_target',
+  serverError: 'server_error',
+} as const;
+export type OAuthErrorCode = (typeof OAUTH_ERRORS)[keyof typeof OAUTH_ERRORS];
+
+/**
+ * An OAuth protocol error. `description` is a fixed, client-safe text (never a secret or token); `cause` keeps
+ * the internal reason for the log.
+ *
+ * @example
+ * throw new OAuthError('invalid_scope', 'requested scope is not allowed for this client');
+ */
+export class OAuthError extends Error {
+  constructor(
+    readonly error: OAuthErrorCode,
+    readonly description?: string,
+    options?: { cause?: unknown; basicAuthUsed?: boolean },
+  ) {
+    super(description ?? error, { cause: options?.cause });
+    this.name = 'OAuthError';
+    this.basicAuthUsed = options?.basicAuthUsed ?? false;
+  }
+
+  /** Whether the client tried HTTP Basic authentication (RFC 6749 §5.2: then 401 + `WWW-Authenticate: Basic`). */
+  readonly basicAuthUsed: boolean;
+}
+
+/** HTTP rendering of an {@link OAuthError}. */
+export interface OAuthErrorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: { error: OAuthErrorCode; error_description?: string };
+}
+
+/** The `realm` of our `WWW-Authenticate: Basic` challenge. */
+export const BASIC_REALM = 'auth-service';
+
+/**
+ * Maps an {@link OAuthError} to status, headers and body (RFC 6749 §5.2). `invalid_client` is 401 and always carries
+ * `WWW-Authenticate: Basic realm="auth-service"` (HTTP requires a challenge on every 401, and it is mandatory when
+ * Basic was used); `server_error` is 500; everything else 400. Responses are never cached.
+ *
+ * @example
+ * const { status, headers, body } = toOAuthErrorResponse(new OAuthError('invalid_grant'));
+ */
+export function toOAuthErrorResponse(error: OAuthError): OAuthErrorResponse {
+  const headers: Record<string, string> = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+  const body: OAuthErrorResponse['body'] = { error: error.error };
+  if (error.description !== undefined) body.error_description = error.description;
+  if (error.error === OAUTH_ERRORS.invalidClient) {
+    headers['WWW-Authenticate'] = `Basic realm="${BASIC_REALM}", charset="UTF-8"`;
+    return { status: 401, headers, body };
+  }
+  return { status: error.error === OAUTH_ERRORS.serverError ? 500 : 400, headers, body };
+}

@@ -1,0 +1,195 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { EventProducer, KafkaConnection, ensureTopics, topicSpecs } from '@app/events';
+import { describeError, nestEventLogger } from '../common/nest-event.logger.js';
+import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
+import { ADVISORY_LOCKS, Database, type AdvisoryLock } from '../storage/database.js';
+import { markOutboxSent, readUnsentOutbox, type OutboxRecord } from './outbox.repository.js';
+import { OutboxSignal } from './outbox.signal.js';
+
+/** Longest time shutdown waits for an in-flight Kafka call before closing the producer anyway. */
+const STOP_TIMEOUT_MS = 10_000;
+
+type StepResult = 'drained' | 'more' | 'standby';
+
+/**
+ * Splits a batch into runs of consecutive records with the same topic, keeping the id order.
+ *
+ * @example
+ * groupByTopicRuns([{ topic: 'a', ... }, { topic: 'a', ... }, { topic: 'b', ... }]); // [[a, a], [b]]
+ */
+export function groupByTopicRuns(records: readonly OutboxRecord[]): OutboxRecord[][] {
+  const runs: OutboxRecord[][] = [];
+  for (const record of records) {
+    const last = runs.at(-1);
+    if (last !== undefined && last[0]!.topic === record.topic) last.push(record);
+    else runs.push([record]);
+  }
+  return runs;
+}
+
+/**
+ * Publishes the outbox to Kafka: ensures the topics, then sends unsent rows in id order in batches and marks them
+ * sent. Woken right after each commit ({@link OutboxSignal}) with a poll interval as fallback. On any failure the
+ * rows stay, the error is logged (no record contents) and the step is retried with exponential backoff
+ * (100 ms → 5 s, forever). Only the instance holding the relay advisory lock publishes, so order holds with
+ * several instances. Delivery is at least once (a crash between send and mark re-sends; records are keyed and
+ * idempotent for consumers).
+ *
+ * @example
+ * // started by Nest on module init; a writer wakes it after committing:
+ * await db.transaction(...); signal.notify();
+ */
+@Injectable()
+export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private readonly stopController = new AbortController();
+  private loop: Promise<void> | undefined;
+  private connection: KafkaConnection | undefined;
+  private producer: EventProducer | undefined;
+  private topicsReady = false;
+  private lock: AdvisoryLock | null = null;
+
+  constructor(
+    @Inject(Database) private readonly db: Database,
+    @Inject(authServiceConfig.KEY) private readonly config: AuthServiceConfig,
+    @Inject(OutboxSignal) private readonly signal: OutboxSignal,
+  ) {}
+
+  onModuleInit(): void {
+    if (!this.config.outbox.relayEnabled) {
+      this.logger.warn({ msg: 'outbox relay disabled (AUTH_OUTBOX_RELAY_ENABLED=false): events stay in the outbox' });
+      return;
+    }
+    this.loop = this.run();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopController.abort();
+    this.signal.notify();
+    if (this.loop !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)));
+      await Promise.race([this.loop, timeout]);
+      clearTimeout(timer);
+    }
+    await this.closeProducer();
+    await this.releaseLock();
+  }
+
+  private get stopped(): boolean {
+    return this.stopController.signal.aborted;
+  }
+
+  private async run(): Promise<void> {
+    const { minBackoffMs, maxBackoffMs, pollIntervalMs } = this.config.outbox;
+    let backoff = minBackoffMs;
+    while (!this.stopped) {
+      try {
+        const result = await this.step();
+        backoff = minBackoffMs;
+        if (result === 'more') continue;
+        await this.signal.wait(pollIntervalMs);
+      } catch (error) {
+        this.logger.warn({ msg: 'outbox relay step failed; rows kept, retrying', error: describeError(error), retryInMs: backoff });
+        await this.closeProducer();
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, maxBackoffMs);
+      }
+    }
+  }
+
+  private async step(): Promise<StepResult> {
+    if (!(await this.holdLock())) return 'standby';
+    const producer = await this.readyProducer();
+    const { batchSize } = this.config.outbox;
+    const batch = await readUnsentOutbox(this.db, batchSize);
+    for (const run of groupByTopicRuns(batch)) {
+      if (this.stopped) return 'drained';
+      const started = performance.now();
+      await producer.send(
+        run[0]!.topic,
+        run.map(({ key, value }) => ({ key, value })),
+      );
+      await markOutboxSent(
+        this.db,
+        run.map((r) => r.id),
+      );
+      this.logger.log({
+        msg: 'outbox records published',
+        topic: run[0]!.topic,
+        count: run.length,
+        firstId: run[0]!.id,
+        lastId: run.at(-1)!.id,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      });
+    }
+    return batch.length === batchSize ? 'more' : 'drained';
+  }
+
+  private async holdLock(): Promise<boolean> {
+    if (this.lock?.held === true) return true;
+    if (this.lock !== null) await this.releaseLock();
+    this.lock = await this.db.tryAdvisoryLock(ADVISORY_LOCKS.outboxRelay);
+    if (this.lock !== null) this.logger.log({ msg: 'outbox relay active (holds the relay lock)' });
+    return this.lock !== null;
+  }
+
+  private async readyProducer(): Promise<EventProducer> {
+    const { kafka } = this.config;
+    this.connection ??= new KafkaConnection(
+      { brokers: kafka.brokers, clientId: kafka.clientId },
+      nestEventLogger(new Logger('Kafka')),
+    );
+    if (!this.topicsReady) {
+      await ensureTopics(
+        this.connection,
+        topicSpecs({
+          revocationRetentionMs: kafka.revocationRetentionMs,
+          revocationsTopic: kafka.revocationsTopic,
+          keysTopic: kafka.keysTopic,
+        }),
+      );
+      this.topicsReady = true;
+    }
+    if (this.producer === undefined) {
+      const producer = new EventProducer(this.connection);
+      await producer.connect();
+      this.producer = producer;
+      this.logger.log({ msg: 'outbox relay connected to Kafka', brokers: kafka.brokers });
+    }
+    return this.producer;
+  }
+
+  private async closeProducer(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    if (producer === undefined) return;
+    await producer.disconnect().catch((error: unknown) =>
+      this.logger.warn({ msg: 'Kafka producer disconnect failed', error: describeError(error) }),
+    );
+  }
+
+  private async releaseLock(): Promise<void> {
+    const lock = this.lock;
+    this.lock = null;
+    if (lock === null) return;
+    await lock.release().catch((error: unknown) =>
+      this.logger.warn({ msg: 'releasing the outbox relay lock failed', error: describeError(error) }),
+    );
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    if (this.stopped) return;
+    await new Promise<void>((resolve) => {
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.stopController.signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      this.stopController.signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}

@@ -1,0 +1,48 @@
+import type { SqlExecutor } from '../storage/database.js';
+
+/** A row of the outbox: one Kafka record to publish. */
+export interface OutboxRecord {
+  id: string;
+  topic: string;
+  key: string;
+  value: string;
+}
+
+/**
+ * Appends a record to the outbox inside the caller's transaction (the same one that writes the change it announces).
+ *
+ * @example
+ * await db.transaction(async (tx) => { ...; await enqueueOutboxRecord(tx, { topic, key, value }); });
+ */
+export async function enqueueOutboxRecord(tx: SqlExecutor, record: Omit<OutboxRecord, 'id'>): Promise<string> {
+  const rows = await tx.query<{ id: string }>(
+    'INSERT INTO outbox (topic, record_key, value) VALUES ($1, $2, $3) RETURNING id::text AS id',
+    [record.topic, record.key, record.value],
+  );
+  return rows[0]!.id;
+}
+
+/**
+ * The oldest unsent records, in id (commit-intent) order.
+ *
+ * @example
+ * const batch = await readUnsentOutbox(db, 100);
+ */
+export async function readUnsentOutbox(db: SqlExecutor, limit: number): Promise<OutboxRecord[]> {
+  return db.query<OutboxRecord>(
+    `SELECT id::text AS id, topic, record_key AS key, value FROM outbox
+      WHERE sent_at IS NULL ORDER BY id LIMIT $1`,
+    [limit],
+  );
+}
+
+/**
+ * Marks records as published.
+ *
+ * @example
+ * await markOutboxSent(db, batch.map((r) => r.id));
+ */
+export async function markOutboxSent(db: SqlExecutor, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query('UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [ids]);
+}

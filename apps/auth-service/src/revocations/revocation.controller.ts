@@ -1,0 +1,33 @@
+import { Body, Controller, Header, Headers, HttpCode, Inject, Post, UseFilters } from '@nestjs/common';
+import { ClientAuthenticator } from '../clients/client-authenticator.service.js';
+import { readFormParams } from '../oauth/form-params.js';
+import { OAuthExceptionFilter } from '../oauth/oauth-exception.filter.js';
+import { OAUTH_ERRORS, OAuthError } from '../oauth/oauth.error.js';
+import { TokenRevocation } from './token-revocation.service.js';
+
+/**
+ * `POST /oauth/revoke` (RFC 7009): client authentication required; 200 with an empty body whether or not the
+ * token was known (no token oracle).
+ *
+ * @example
+ * curl -u demo-app:dev-only-demo-app-secret -d token=$TOKEN http://127.0.0.1:3000/oauth/revoke
+ */
+@Controller('oauth')
+@UseFilters(OAuthExceptionFilter)
+export class RevocationController {
+  constructor(
+    @Inject(ClientAuthenticator) private readonly clients: ClientAuthenticator,
+    @Inject(TokenRevocation) private readonly revocations: TokenRevocation,
+  ) {}
+
+  @Post('revoke')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  async revoke(@Headers('authorization') authorization: string | undefined, @Body() body: unknown): Promise<void> {
+    const params = readFormParams(body);
+    const client = await this.clients.authenticate(authorization, params);
+    const token = params.get('token');
+    if (token === undefined) throw new OAuthError(OAUTH_ERRORS.invalidRequest, 'token is required');
+    await this.revocations.revokeToken(client.id, token);
+  }
+}

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { encodeRevocationEvent, revocationRecordKey, type Revocation } from '@app/events';
+import { AUDIT_EVENTS, AuditLog } from '../audit/audit-log.service.js';
+import { Clock, toNumericDate } from '../common/clock.js';
+import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
+import { SigningKeyStore } from '../keys/signing-key.store.js';
+import { enqueueOutboxRecord } from '../outbox/outbox.repository.js';
+import { OutboxSignal } from '../outbox/outbox.signal.js';
+import { Database } from '../storage/database.js';
+import { AccessTokenVerifier } from '../tokens/access-token.verifier.js';
+import { ResourceServerRegistry } from '../tokens/resource-server.registry.js';
+
+/** What happened to a revocation request (never told to the client: RFC 7009 answers 200 either way). */
+export type TokenRevocationOutcome = 'revoked' | 'already_revoked' | 'not_ours' | 'invalid';
+
+/**
+ * RFC 7009 token revocation. The token is verified with our own keys; a token of another client, or an unknown,
+ * invalid or expired one, changes nothing. Otherwise ONE transaction writes the revocation, the outbox row (a SET
+ * signed with the current key, keyed `jti:<id>`) and the audit entry; then the relay is woken.
+ *
+ * @example
+ * const outcome = await revocations.revokeToken(client.id, token);
+ */
+@Injectable()
+export class TokenRevocation {
+  private readonly logger = new Logger(TokenRevocation.name);
+
+  constructor(
+    @Inject(AccessTokenVerifier) private readonly verifier: AccessTokenVerifier,
+    @Inject(SigningKeyStore) private readonly keys: SigningKeyStore,
+    @Inject(ResourceServerRegistry) private readonly resourceServers: ResourceServerRegistry,
+    @Inject(AuditLog) private readonly audit: AuditLog,
+    @Inject(OutboxSignal) private readonly signal: OutboxSignal,
+    @Inject(Database) private readonly db: Database,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(authServiceConfig.KEY) private readonly config: AuthServiceConfig,
+  ) {}
+
+  async revokeToken(clientId: string, token: string, reason = 'revoked by client'): Promise<TokenRevocationOutcome> {
+    const verification = await this.verifier.verify(token);
+    if (!verification.ok) {
+      this.logger.log({ msg: 'revocation ignored: token not valid', client_id: clientId, reason: verification.reason });
+      return 'invalid';
+    }
+    const { claims } = verification;
+    if (claims.client_id !== clientId) {
+      this.logger.warn({ msg: 'revocation ignored: token of another client', client_id: clientId, jti: claims.jti });
+      return 'not_ours';
+    }
+    const target: Revocation['target'] = { type: 'jti', value: claims.jti };
+    const revocation: Revocation = { target, revokedAt: toNumericDate(this.clock.now()), expiresAt: claims.exp, reason };
+    const value = await encodeRevocationEvent(revocation, {
+      issuer: this.config.issuer,
+      audience: await this.eventAudience(),
+      signer: this.keys.current,
+      now: () => this.clock.now(),
+      id: randomUUID(),
+    });
+    const inserted = await this.db.transaction(async (tx) => {
+      const rows = await tx.query<{ id: string }>(
+        `INSERT INTO revocations (target_type, target_value, revoked_at, expires_at, reason, requested_by)
+         VALUES ($1, $2, to_timestamp($3), to_timestamp($4), $5, $6)
+         ON CONFLICT (target_type, target_value) DO NOTHING RETURNING id::text AS id`,
+        [target.type, target.value, revocation.revokedAt, revocation.expiresAt, reason, clientId],
+      );
+      if (rows.length === 0) return false;
+      await enqueueOutboxRecord(tx, { topic: this.config.kafka.revocationsTopic, key: revocationRecordKey(target), value });
+      await this.audit.record(
+        { type: AUDIT_EVENTS.tokenRevoked, actor: clientId, details: { jti: claims.jti, sub: claims.sub, reason } },
+        tx,
+      );
+      return true;
+    });
+    if (!inserted) return 'already_revoked';
+    this.signal.notify();
+    this.logger.log({ msg: 'token revoked', client_id: clientId, jti: claims.jti });
+    return 'revoked';
+  }
+
+  /** Every resource server receives every revocation event (each consumer checks `aud` against itself). */
+  private async eventAudience(): Promise<string[]> {
+    const audiences = (await this.resourceServers.list()).map((rs) => rs.audience);
+    return audiences.length > 0 ? audiences : [this.config.issuer];
+  }
+}

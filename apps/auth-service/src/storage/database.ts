@@ -1,0 +1,54 @@
+/**
+ * Runs SQL with positional parameters (`$1`, `$2`, …) and returns the rows.
+ *
+ * @example
+ * const rows = await sql.query<{ id: string }>('SELECT id FROM clients WHERE id = $1', [clientId]);
+ */
+export interface SqlExecutor {
+  query<R extends object = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
+}
+
+/**
+ * A held advisory lock (Postgres session lock on a dedicated connection). `held` turns false if the
+ * connection that holds it is lost.
+ *
+ * @example
+ * const lock = await db.tryAdvisoryLock(OUTBOX_RELAY_LOCK);
+ * if (lock) { try { ... } finally { await lock.release(); } }
+ */
+export interface AdvisoryLock {
+  readonly held: boolean;
+  release(): Promise<void>;
+}
+
+/**
+ * Storage port of the auth service (DI token). Implementations: {@link PostgresDatabase} (pg Pool) and
+ * {@link PgliteDatabase} (embedded, in memory).
+ *
+ * @example
+ * await db.transaction(async (tx) => {
+ *   await tx.query('INSERT INTO revocations ...', [...]);
+ *   await tx.query('INSERT INTO outbox ...', [...]);
+ * });
+ */
+export abstract class Database implements SqlExecutor {
+  /** `postgres` or `pglite`, for logs and health. */
+  abstract readonly kind: 'postgres' | 'pglite';
+  /** Prepares the connection (creates the schema if missing). Called once before use. */
+  abstract open(): Promise<void>;
+  abstract query<R extends object = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
+  /** Runs `work` in one transaction: commit when it resolves, rollback when it throws. */
+  abstract transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Runs `work` while holding the advisory lock `key` (waits for it). */
+  abstract withAdvisoryLock<T>(key: number, work: () => Promise<T>): Promise<T>;
+  /** Takes the advisory lock `key` if free, without waiting; `null` when another holder has it. */
+  abstract tryAdvisoryLock(key: number): Promise<AdvisoryLock | null>;
+  abstract close(): Promise<void>;
+}
+
+/** Advisory lock keys used by the auth service (one place, so they never collide). */
+export const ADVISORY_LOCKS = {
+  migrations: 72_541_001,
+  signingKeys: 72_541_002,
+  outboxRelay: 72_541_003,
+} as const;

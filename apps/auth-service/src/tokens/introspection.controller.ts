@@ -1,0 +1,78 @@
+import { Body, Controller, Header, Headers, HttpCode, Inject, Logger, Post, UseFilters } from '@nestjs/common';
+import { ClientAuthenticator } from '../clients/client-authenticator.service.js';
+import { readFormParams } from '../oauth/form-params.js';
+import { OAuthExceptionFilter } from '../oauth/oauth-exception.filter.js';
+import { OAUTH_ERRORS, OAuthError } from '../oauth/oauth.error.js';
+import { AccessTokenVerifier } from './access-token.verifier.js';
+
+/** RFC 7662 introspection response; only `active` when the token is not active. */
+export type IntrospectionResponse =
+  | { active: false }
+  | {
+      active: true;
+      scope: string;
+      client_id: string;
+      sub: string;
+      aud: string[];
+      iss: string;
+      exp: number;
+      iat: number;
+      jti: string;
+      token_type: 'Bearer';
+      sid?: string;
+    };
+
+/**
+ * `POST /oauth/introspect` (RFC 7662): client authentication required; `{ active: false }` for anything invalid,
+ * expired, revoked or unknown — nothing else leaked.
+ *
+ * @example
+ * curl -u orders-reader:dev-only-orders-reader-secret -d token=$TOKEN http://127.0.0.1:3000/oauth/introspect
+ */
+@Controller('oauth')
+@UseFilters(OAuthExceptionFilter)
+export class IntrospectionController {
+  private readonly logger = new Logger(IntrospectionController.name);
+
+  constructor(
+    @Inject(ClientAuthenticator) private readonly clients: ClientAuthenticator,
+    @Inject(AccessTokenVerifier) private readonly verifier: AccessTokenVerifier,
+  ) {}
+
+  @Post('introspect')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @Header('Pragma', 'no-cache')
+  async introspect(
+    @Headers('authorization') authorization: string | undefined,
+    @Body() body: unknown,
+  ): Promise<IntrospectionResponse> {
+    const params = readFormParams(body);
+    const client = await this.clients.authenticate(authorization, params);
+    const token = params.get('token');
+    if (token === undefined) throw new OAuthError(OAUTH_ERRORS.invalidRequest, 'token is required');
+    const verification = await this.verifier.verify(token);
+    if (!verification.ok) {
+      this.logger.log({ msg: 'introspection: inactive', client_id: client.id, reason: verification.reason });
+      return { active: false };
+    }
+    const { claims } = verification;
+    if (await this.verifier.isRevoked(claims, verification.kid)) {
+      this.logger.log({ msg: 'introspection: inactive', client_id: client.id, reason: 'revoked', jti: claims.jti });
+      return { active: false };
+    }
+    return {
+      active: true,
+      scope: claims.scope,
+      client_id: claims.client_id,
+      sub: claims.sub,
+      aud: claims.aud,
+      iss: claims.iss,
+      exp: claims.exp,
+      iat: claims.iat,
+      jti: claims.jti,
+      token_type: 'Bearer',
+      ...(claims.sid === undefined ? {} : { sid: claims.sid }),
+    };
+  }
+}

@@ -1,0 +1,18 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Database } from '../storage/database.js';
+import type { ResourceServer } from './scope-grant.js';
+
+/**
+ * The resource servers (audiences) known to the auth service and the scopes each owns (`resource_servers` table).
+ *
+ * @example
+ * const servers = await registry.list(); // [{ audience: 'orders-service', scopes: ['orders:read', 'orders:write'] }, ...]
+ */
+@Injectable()
+export class ResourceServerRegistry {
+  constructor(@Inject(Database) private readonly db: Database) {}
+
+  async list(): Promise<ResourceServer[]> {
+    return this.db.query<ResourceServer>('SELECT audience, scopes FROM resource_servers ORDER BY audience');
+  }
+}

@@ -1,0 +1,25 @@
+import { Body, Controller, Header, Headers, HttpCode, Inject, Post, UseFilters } from '@nestjs/common';
+import { readFormParams } from '../oauth/form-params.js';
+import { OAuthExceptionFilter } from '../oauth/oauth-exception.filter.js';
+import { TokenExchange, type TokenResponse } from './token-exchange.service.js';
+
+/**
+ * `POST /oauth/token` (RFC 6749): `client_credentials` and `password` grants, `client_secret_basic` or
+ * `client_secret_post`, §5.2 errors, `Cache-Control: no-store`.
+ *
+ * @example
+ * curl -u demo-app:dev-only-demo-app-secret -d grant_type=client_credentials -d scope=orders:read http://127.0.0.1:3000/oauth/token
+ */
+@Controller('oauth')
+@UseFilters(OAuthExceptionFilter)
+export class TokenController {
+  constructor(@Inject(TokenExchange) private readonly exchange: TokenExchange) {}
+
+  @Post('token')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @Header('Pragma', 'no-cache')
+  async token(@Headers('authorization') authorization: string | undefined, @Body() body: unknown): Promise<TokenResponse> {
+    return this.exchange.exchange(authorization, readFormParams(body, ['resource']));
+  }
+}
