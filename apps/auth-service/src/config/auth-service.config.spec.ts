@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from '@jest/globals';
+import { AUTH_SERVICE_DEFAULTS, loadAuthServiceConfig } from './auth-service.config.js';
+
+const kek = randomBytes(32).toString('base64');
+const hashKey = randomBytes(32).toString('base64');
+
+describe('loadAuthServiceConfig', () => {
+  it('has documented defaults and the dev seed outside production', () => {
+    const config = loadAuthServiceConfig({});
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      host: '127.0.0.1',
+      port: 3000,
+      issuer: 'http://127.0.0.1:3000',
+      accessTokenTtlSeconds: 300,
+      database: { url: undefined, schema: 'public' },
+      kafka: {
+        brokers: ['127.0.0.1:19092'],
+        clientId: 'auth-service',
+        revocationsTopic: 'auth.revocations.v1',
+        keysTopic: 'auth.keys.v1',
+        revocationRetentionMs: AUTH_SERVICE_DEFAULTS.revocationRetentionMs,
+      },
+      outbox: { relayEnabled: true, pollIntervalMs: 1000, minBackoffMs: 100, maxBackoffMs: 5000 },
+    });
+    expect(config.keyEncryptionKey).toHaveLength(32);
+    expect(config.devSeed?.clients.map((c) => c.id)).toEqual(['demo-app', 'orders-reader', 'admin-cli']);
+  });
+
+  it('reads every variable', () => {
+    const config = loadAuthServiceConfig({
+      NODE_ENV: 'test',
+      AUTH_HOST: '0.0.0.0',
+      AUTH_PORT: '4000',
+      AUTH_ISSUER: 'https://auth.example.com/',
+      AUTH_ACCESS_TOKEN_TTL_SECONDS: '60',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+      AUTH_DATABASE_SCHEMA: 'auth_run_1',
+      KAFKA_BROKERS: 'a:1, b:2',
+      AUTH_REVOCATIONS_TOPIC: 'r.v1',
+      AUTH_KEYS_TOPIC: 'k.v1',
+      AUTH_REVOCATION_RETENTION_MS: '3600000',
+      AUTH_OUTBOX_RELAY_ENABLED: 'false',
+      AUTH_KEY_ENCRYPTION_KEY: kek,
+    });
+    expect(config).toMatchObject({
+      nodeEnv: 'test',
+      host: '0.0.0.0',
+      port: 4000,
+      issuer: 'https://auth.example.com',
+      accessTokenTtlSeconds: 60,
+      database: { url: 'postgres://postgres@127.0.0.1:5432/test', schema: 'auth_run_1' },
+      kafka: { brokers: ['a:1', 'b:2'], revocationsTopic: 'r.v1', keysTopic: 'k.v1', revocationRetentionMs: 3600000 },
+      outbox: { relayEnabled: false },
+    });
+    expect(config.keyEncryptionKey.toString('base64')).toBe(kek);
+  });
+
+  it('never loads the dev seed in production and takes the secrets from the environment', () => {
+    const config = loadAuthServiceConfig({
+      NODE_ENV: 'production',
+      AUTH_KEY_ENCRYPTION_KEY: kek,
+      AUTH_CLIENT_SECRET_HASH_KEY: hashKey,
+    });
+    expect(config.devSeed).toBeNull();
+    expect(config.clientSecretHashKey.toString('base64')).toBe(hashKey);
+  });
+
+  it.each([
+    ['missing KEK in production', { NODE_ENV: 'production', AUTH_CLIENT_SECRET_HASH_KEY: hashKey }, 'AUTH_KEY_ENCRYPTION_KEY'],
+    ['missing hash key in production', { NODE_ENV: 'production', AUTH_KEY_ENCRYPTION_KEY: kek }, 'AUTH_CLIENT_SECRET_HASH_KEY'],
+    ['short KEK', { AUTH_KEY_ENCRYPTION_KEY: randomBytes(16).toString('base64') }, 'AUTH_KEY_ENCRYPTION_KEY'],
+    ['short hash key', { AUTH_CLIENT_SECRET_HASH_KEY: randomBytes(8).toString('base64') }, 'AUTH_CLIENT_SECRET_HASH_KEY'],
+    ['KEK and KEK file', { AUTH_KEY_ENCRYPTION_KEY: kek, AUTH_KEY_ENCRYPTION_KEY_FILE: '/x' }, 'AUTH_KEY_ENCRYPTION_KEY'],
+    ['bad NODE_ENV', { NODE_ENV: 'staging' }, 'NODE_ENV'],
+    ['bad port', { AUTH_PORT: '70000' }, 'AUTH_PORT'],
+    ['non-numeric TTL', { AUTH_ACCESS_TOKEN_TTL_SECONDS: '5m' }, 'AUTH_ACCESS_TOKEN_TTL_SECONDS'],
+    ['zero TTL', { AUTH_ACCESS_TOKEN_TTL_SECONDS: '0' }, 'AUTH_ACCESS_TOKEN_TTL_SECONDS'],
+    ['bad schema', { AUTH_DATABASE_SCHEMA: 'a;drop' }, 'AUTH_DATABASE_SCHEMA'],
+    ['bad brokers', { KAFKA_BROKERS: 'localhost' }, 'KAFKA_BROKERS'],
+    ['bad topic', { AUTH_REVOCATIONS_TOPIC: 'a b' }, 'AUTH_REVOCATIONS_TOPIC'],
+    ['bad issuer', { AUTH_ISSUER: 'not a url' }, 'AUTH_ISSUER'],
+    ['bad boolean', { AUTH_OUTBOX_RELAY_ENABLED: 'yes' }, 'AUTH_OUTBOX_RELAY_ENABLED'],
+    ['missing seed file', { AUTH_SEED_FILE: '/nonexistent/seed.json' }, 'AUTH_SEED_FILE'],
+  ])('throws a TypeError naming the variable for %s', (_name, env, variable) => {
+    expect(() => loadAuthServiceConfig(env)).toThrow(TypeError);
+    expect(() => loadAuthServiceConfig(env)).toThrow(variable);
+  });
+});

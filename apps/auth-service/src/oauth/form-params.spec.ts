@@ -1,0 +1,29 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFormParams } from './form-params.js';
+import { OAuthError } from './oauth.error.js';
+
+describe('readFormParams', () => {
+  it('reads single values, treats empty values as absent, and collects repeatable ones', () => {
+    const params = readFormParams({ grant_type: 'password', scope: '', resource: ['orders-service', 'billing-service'] }, [
+      'resource',
+    ]);
+    expect(params.get('grant_type')).toBe('password');
+    expect(params.get('scope')).toBeUndefined();
+    expect(params.getAll('resource')).toEqual(['orders-service', 'billing-service']);
+    expect(params.getAll('audience')).toEqual([]);
+  });
+
+  it.each([
+    ['a repeated single-valued parameter', { scope: ['a', 'b'] }],
+    ['a nested object', { scope: { a: 'b' } }],
+    ['no body', undefined],
+    ['a JSON array body', ['x']],
+  ])('rejects %s with invalid_request', (_name, body) => {
+    expect(() => readFormParams(body, ['resource'])).toThrow(OAuthError);
+    try {
+      readFormParams(body, ['resource']);
+    } catch (error) {
+      expect((error as OAuthError).error).toBe('invalid_request');
+    }
+  });
+});
