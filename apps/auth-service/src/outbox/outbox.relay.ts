@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { EventProducer, KafkaConnection, ensureTopics, topicSpecs } from '@app/events';
 import { describeError, nestEventLogger } from '../common/nest-event.logger.js';
 import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
-import { ADVISORY_LOCKS, Database, type AdvisoryLock } from '../storage/database.js';
+import { ADVISORY_LOCKS, CHANNELS, Database, type AdvisoryLock, type Listener } from '../storage/database.js';
 import { markOutboxSent, readUnsentOutbox, type OutboxRecord } from './outbox.repository.js';
 import { OutboxSignal } from './outbox.signal.js';
 
@@ -48,6 +48,7 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
   private producer: EventProducer | undefined;
   private topicsReady = false;
   private lock: AdvisoryLock | null = null;
+  private listener: Listener | undefined;
 
   constructor(
     @Inject(Database) private readonly db: Database,
@@ -74,6 +75,7 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
     }
     await this.closeProducer();
     await this.releaseLock();
+    await this.stopListening();
   }
 
   private get stopped(): boolean {
@@ -99,6 +101,7 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
   }
 
   private async step(): Promise<StepResult> {
+    await this.listenForCommits();
     if (!(await this.holdLock())) return 'standby';
     const producer = await this.readyProducer();
     const { batchSize } = this.config.outbox;
@@ -124,6 +127,28 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
       });
     }
     return batch.length === batchSize ? 'more' : 'drained';
+  }
+
+  /** Commits of other instances wake us through Postgres NOTIFY; our own also through the in-process signal. */
+  private async listenForCommits(): Promise<void> {
+    if (this.listener !== undefined) return;
+    this.listener = await this.db.listen(
+      CHANNELS.outbox,
+      () => this.signal.notify(),
+      (error) => {
+        this.logger.warn({ msg: 'outbox LISTEN connection lost; polling until it is back', error: describeError(error) });
+        this.listener = undefined;
+        this.signal.notify();
+      },
+    );
+  }
+
+  private async stopListening(): Promise<void> {
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.close().catch((error: unknown) =>
+      this.logger.warn({ msg: 'closing the outbox LISTEN connection failed', error: describeError(error) }),
+    );
   }
 
   private async holdLock(): Promise<boolean> {

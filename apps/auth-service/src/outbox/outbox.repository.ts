@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../storage/database.js';
+import { CHANNELS, type SqlExecutor } from '../storage/database.js';
 
 /** A row of the outbox: one Kafka record to publish. */
 export interface OutboxRecord {
@@ -9,7 +9,8 @@ export interface OutboxRecord {
 }
 
 /**
- * Appends a record to the outbox inside the caller's transaction (the same one that writes the change it announces).
+ * Appends a record to the outbox inside the caller's transaction (the same one that writes the change it announces)
+ * and queues a `NOTIFY auth_outbox` (delivered at commit) so the relay of any instance wakes at once.
  *
  * @example
  * await db.transaction(async (tx) => { ...; await enqueueOutboxRecord(tx, { topic, key, value }); });
@@ -19,6 +20,7 @@ export async function enqueueOutboxRecord(tx: SqlExecutor, record: Omit<OutboxRe
     'INSERT INTO outbox (topic, record_key, value) VALUES ($1, $2, $3) RETURNING id::text AS id',
     [record.topic, record.key, record.value],
   );
+  await tx.query('SELECT pg_notify($1, NULL)', [CHANNELS.outbox]);
   return rows[0]!.id;
 }
 

@@ -43,8 +43,24 @@ export abstract class Database implements SqlExecutor {
   abstract withAdvisoryLock<T>(key: number, work: () => Promise<T>): Promise<T>;
   /** Takes the advisory lock `key` if free, without waiting; `null` when another holder has it. */
   abstract tryAdvisoryLock(key: number): Promise<AdvisoryLock | null>;
+  /**
+   * Calls `onNotify` for every `NOTIFY <channel>` committed by any connection (any instance). Resolves once
+   * listening; `onError` is called if the listening connection is lost (then listen again).
+   */
+  abstract listen(channel: string, onNotify: () => void, onError: (error: Error) => void): Promise<Listener>;
   abstract close(): Promise<void>;
 }
+
+/** An active LISTEN; {@link Listener.close} stops it. */
+export interface Listener {
+  close(): Promise<void>;
+}
+
+/** Notification channels (Postgres LISTEN/NOTIFY). */
+export const CHANNELS = {
+  /** Notified in the transaction that adds outbox rows: wakes the relay of whichever instance holds the lock. */
+  outbox: 'auth_outbox',
+} as const;
 
 /** Advisory lock keys used by the auth service (one place, so they never collide). */
 export const ADVISORY_LOCKS = {

@@ -1,5 +1,5 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { Database, type AdvisoryLock, type SqlExecutor } from './database.js';
+import { Database, type AdvisoryLock, type Listener, type SqlExecutor } from './database.js';
 
 /**
  * Without parameters a text may hold several statements (migrations), like `pg`'s simple query protocol;
@@ -45,6 +45,11 @@ export class PgliteDatabase extends Database {
 
   override async tryAdvisoryLock(_key: number): Promise<AdvisoryLock> {
     return { held: true, release: async () => undefined };
+  }
+
+  override async listen(channel: string, onNotify: () => void): Promise<Listener> {
+    const unsubscribe = await this.db.listen(channel, onNotify);
+    return { close: unsubscribe };
   }
 
   override async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { Logger } from '@nestjs/common';
-import { Database, type AdvisoryLock, type SqlExecutor } from './database.js';
+import { Database, type AdvisoryLock, type Listener, type SqlExecutor } from './database.js';
 
 /**
  * {@link Database} on a real Postgres through a `pg` Pool. Every connection uses `search_path = <schema>`
@@ -113,6 +113,35 @@ export class PostgresDatabase extends Database {
           client.release(true);
           throw error;
         }
+      },
+    };
+  }
+
+  override async listen(channel: string, onNotify: () => void, onError: (error: Error) => void): Promise<Listener> {
+    if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new TypeError(`channel must be a plain identifier, got "${channel}"`);
+    const client = new pg.Client({ connectionString: this.url });
+    let closed = false;
+    client.on('notification', (message) => {
+      if (message.channel === channel) onNotify();
+    });
+    client.on('error', (error) => {
+      if (closed) return;
+      closed = true;
+      onError(error);
+      client.end().catch((endError: Error) => this.logger.warn({ msg: 'closing a failed LISTEN connection', error: endError.message }));
+    });
+    await client.connect();
+    try {
+      await client.query(`LISTEN ${channel}`);
+    } catch (error) {
+      await client.end();
+      throw error;
+    }
+    return {
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await client.end();
       },
     };
   }

@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import type { LoggerService } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { AppModule } from '../app.module.js';
+import { authServiceConfig, loadAuthServiceConfig } from '../config/auth-service.config.js';
+import { configureApp } from '../configure-app.js';
+import { Database } from '../storage/database.js';
+
+jest.setTimeout(60_000);
+
+class CapturingLogger implements LoggerService {
+  readonly lines: string[] = [];
+  log = (...args: unknown[]): void => this.capture(args);
+  error = (...args: unknown[]): void => this.capture(args);
+  warn = (...args: unknown[]): void => this.capture(args);
+  debug = (...args: unknown[]): void => this.capture(args);
+  verbose = (...args: unknown[]): void => this.capture(args);
+  private capture(args: unknown[]): void {
+    this.lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+  }
+}
+
+async function poll(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return condition();
+}
+
+const basic = `Basic ${Buffer.from('demo-app:dev-only-demo-app-secret').toString('base64')}`;
+
+// The happy path against a real broker is covered by the cross-service e2e tests in test/; here Kafka is
+// unreachable (nothing listens on port 1), which is exactly the outage case.
+describe('OutboxRelay while Kafka is unreachable', () => {
+  let app: NestExpressApplication;
+  const logger = new CapturingLogger();
+
+  beforeAll(async () => {
+    const config = loadAuthServiceConfig({ NODE_ENV: 'test', KAFKA_BROKERS: '127.0.0.1:1', AUTH_OUTBOX_POLL_INTERVAL_MS: '50' });
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+      .overrideProvider(authServiceConfig.KEY)
+      .useValue(config)
+      .compile();
+    app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger });
+    configureApp(app);
+    await app.init();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('still revokes (200), keeps the row unsent, logs the failure without token contents, and stops promptly', async () => {
+    const issued = await request(app.getHttpServer())
+      .post('/oauth/token')
+      .set('Authorization', basic)
+      .type('form')
+      .send({ grant_type: 'client_credentials', scope: 'orders:read' })
+      .expect(200);
+    const token = issued.body.access_token as string;
+    await request(app.getHttpServer()).post('/oauth/revoke').set('Authorization', basic).type('form').send({ token }).expect(200);
+
+    const db = app.get(Database);
+    const rows = await db.query<{ sent_at: Date | null; value: string }>('SELECT sent_at, value FROM outbox');
+    expect(rows).toEqual([{ sent_at: null, value: expect.any(String) }]);
+    expect(await poll(() => logger.lines.some((l) => l.includes('outbox relay step failed')), 30_000)).toBe(true);
+    const logs = logger.lines.join('\n');
+    expect(logs).not.toContain(token.split('.')[2]!);
+    expect(logs).not.toContain(rows[0]!.value.split('.')[2]!);
+
+    const started = Date.now();
+    await app.close();
+    expect(Date.now() - started).toBeLessThan(15_000);
+    app = undefined as unknown as NestExpressApplication;
+  });
+});
