@@ -6,7 +6,7 @@ import { InvoicesController } from './invoices/invoices.controller.js';
 
 @Module({
   imports: [
-    ConfigModule.forRoot({ ignoreEnvFile: true, load: [billingConfig] }),
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [billingConfig] }),
     AuthModule.forRootAsync({ inject: [billingConfig.KEY], useFactory: (config: BillingConfig) => config.auth }),
   ],
   controllers: [InvoicesController, HealthController],

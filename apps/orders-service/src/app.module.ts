@@ -8,7 +8,7 @@ import { OrdersService } from './orders/orders.service.js';
 
 @Module({
   imports: [
-    ConfigModule.forRoot({ ignoreEnvFile: true, load: [ordersConfig] }),
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [ordersConfig] }),
     AuthModule.forRootAsync({ inject: [ordersConfig.KEY], useFactory: (config: OrdersConfig) => config.auth }),
   ],
   controllers: [OrdersController, HealthController],

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { performance } from 'node:perf_hooks';
+import { callWithToken, clientCredentialsToken, CLIENTS, introspect, revokeToken } from './support/oauth-client.js';
+import {
+  startAuthService,
+  startBillingService,
+  startOrdersService,
+  uniqueKafkaSetup,
+  type RunningService,
+} from './support/services.js';
+import { waitFor } from './support/wait-for.js';
+
+const REVOCATIONS = 20;
+
+let auth: RunningService & { config: { issuer: string } };
+let orders: RunningService;
+let billing: RunningService;
+
+beforeAll(async () => {
+  const kafka = uniqueKafkaSetup(process.env.KAFKA_BROKERS!);
+  auth = await startAuthService(kafka);
+  orders = await startOrdersService({ issuer: auth.config.issuer, kafka });
+  billing = await startBillingService({ issuer: auth.config.issuer, kafka });
+  for (const service of [orders, billing]) {
+    await waitFor('readiness', async () => ((await fetch(`${service.url}/health`)).ok ? true : undefined));
+  }
+});
+
+afterAll(async () => {
+  await Promise.all([orders?.close(), billing?.close()]);
+  await auth?.close();
+});
+
+/** Milliseconds from `since` until `url` first answers 401 `ERR_TOKEN_REVOKED` (polled every millisecond, bounded). */
+async function msUntilRevoked(url: string, token: string, since: number): Promise<number> {
+  return waitFor(
+    `${url} to refuse the revoked token`,
+    async () => {
+      const response = await callWithToken(url, token);
+      if (response.status === 200) return undefined;
+      expect(response).toMatchObject({ status: 401, body: { errorCode: 'ERR_TOKEN_REVOKED' } });
+      return performance.now() - since;
+    },
+    { timeoutMs: 10_000, intervalMs: 1 },
+  );
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+describe('revocation over Kafka', () => {
+  it(`reaches both services within milliseconds (${REVOCATIONS} revocations measured)`, async () => {
+    const latencies = { orders: [] as number[], billing: [] as number[] };
+    for (let round = 0; round < REVOCATIONS; round += 1) {
+      const token = await clientCredentialsToken(auth.url, CLIENTS.demo, 'orders:read billing:read');
+      expect((await callWithToken(`${orders.url}/orders`, token)).status).toBe(200);
+      expect((await callWithToken(`${billing.url}/invoices`, token)).status).toBe(200);
+      expect(await revokeToken(auth.url, CLIENTS.demo, token)).toBe(200);
+      const revokedAt = performance.now();
+      const [atOrders, atBilling] = await Promise.all([
+        msUntilRevoked(`${orders.url}/orders`, token, revokedAt),
+        msUntilRevoked(`${billing.url}/invoices`, token, revokedAt),
+      ]);
+      latencies.orders.push(atOrders);
+      latencies.billing.push(atBilling);
+    }
+    const report = Object.fromEntries(
+      Object.entries(latencies).map(([service, values]) => [
+        service,
+        { n: values.length, p50Ms: +percentile(values, 50).toFixed(1), maxMs: +Math.max(...values).toFixed(1) },
+      ]),
+    );
+    console.log(`revoke response → first 401, per service: ${JSON.stringify(report)}`);
+    expect(latencies.orders).toHaveLength(REVOCATIONS);
+    expect(Math.max(...latencies.orders, ...latencies.billing)).toBeLessThan(1_000);
+  });
+
+  it('makes introspection answer active:false and nothing else for a revoked token', async () => {
+    const token = await clientCredentialsToken(auth.url, CLIENTS.demo, 'orders:read');
+    expect(await introspect(auth.url, CLIENTS.demo, token)).toMatchObject({ active: true, client_id: 'demo-app' });
+    expect(await revokeToken(auth.url, CLIENTS.demo, token)).toBe(200);
+    expect(await introspect(auth.url, CLIENTS.demo, token)).toEqual({ active: false });
+  });
+
+  it('answers 200 to revoking an unknown token or another client\'s token, and revokes nothing', async () => {
+    const untouched = await clientCredentialsToken(auth.url, CLIENTS.demo, 'orders:read');
+    expect(await revokeToken(auth.url, CLIENTS.demo, 'not-a-token')).toBe(200);
+    expect(await revokeToken(auth.url, CLIENTS.ordersReader, untouched)).toBe(200);
+    // Events are relayed in order: once a later revocation has arrived, an earlier one would have too.
+    const barrier = await clientCredentialsToken(auth.url, CLIENTS.demo, 'orders:read');
+    expect(await revokeToken(auth.url, CLIENTS.demo, barrier)).toBe(200);
+    await msUntilRevoked(`${orders.url}/orders`, barrier, performance.now());
+    expect((await callWithToken(`${orders.url}/orders`, untouched)).status).toBe(200);
+  });
+});

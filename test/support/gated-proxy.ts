@@ -1,0 +1,39 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * An HTTP front for one upstream URL that answers 503 until `open()` is called: lets a test hold a
+ * service's key source away and watch what the service does meanwhile.
+ */
+export class GatedProxy {
+  private server: Server | undefined;
+  private isOpen = false;
+
+  constructor(private readonly upstream: string) {}
+
+  async start(): Promise<string> {
+    this.server = createServer((request, response) => {
+      if (!this.isOpen) {
+        response.writeHead(503).end();
+        return;
+      }
+      fetch(this.upstream)
+        .then(async (upstream) => {
+          response.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text());
+        })
+        .catch(() => response.writeHead(502).end());
+      request.resume();
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/jwks.json`;
+  }
+
+  open(): void {
+    this.isOpen = true;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+}

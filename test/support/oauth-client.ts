@@ -1,0 +1,69 @@
+/** The dev seed's clients (config/dev-seed.json). */
+export const CLIENTS = {
+  demo: { id: 'demo-app', secret: 'dev-only-demo-app-secret' },
+  ordersReader: { id: 'orders-reader', secret: 'dev-only-orders-reader-secret' },
+} as const;
+
+export type Client = (typeof CLIENTS)[keyof typeof CLIENTS];
+
+function basic(client: Client): string {
+  return `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`;
+}
+
+/** `POST /oauth/token` with client_secret_basic; returns the parsed JSON and status. */
+export async function requestToken(
+  authUrl: string,
+  client: Client,
+  params: Record<string, string>,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${authUrl}/oauth/token`, {
+    method: 'POST',
+    headers: { authorization: basic(client), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(params),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** A client_credentials access token with the given scopes. */
+export async function clientCredentialsToken(authUrl: string, client: Client, scope: string): Promise<string> {
+  const { status, body } = await requestToken(authUrl, client, { grant_type: 'client_credentials', scope });
+  if (status !== 200 || typeof body.access_token !== 'string') {
+    throw new Error(`Token request failed: ${status} ${JSON.stringify(body)}`);
+  }
+  return body.access_token;
+}
+
+/** `POST /oauth/revoke` (RFC 7009) with client_secret_basic; returns the status. */
+export async function revokeToken(authUrl: string, client: Client, token: string): Promise<number> {
+  const response = await fetch(`${authUrl}/oauth/revoke`, {
+    method: 'POST',
+    headers: { authorization: basic(client), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+/** `POST /oauth/introspect` (RFC 7662) with client_secret_basic. */
+export async function introspect(authUrl: string, client: Client, token: string): Promise<Record<string, unknown>> {
+  const response = await fetch(`${authUrl}/oauth/introspect`, {
+    method: 'POST',
+    headers: { authorization: basic(client), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token }),
+  });
+  return (await response.json()) as Record<string, unknown>;
+}
+
+/** GET with a bearer token; returns status, `WWW-Authenticate` and the JSON body. */
+export async function callWithToken(
+  url: string,
+  token?: string,
+): Promise<{ status: number; challenge: string | null; body: Record<string, unknown> }> {
+  const response = await fetch(url, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+  const text = await response.text();
+  return {
+    status: response.status,
+    challenge: response.headers.get('www-authenticate'),
+    body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
+  };
+}

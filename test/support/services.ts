@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { INestApplication } from '@nestjs/common';
+import type { AbstractHttpAdapter } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { AppModule as AuthServiceModule } from '../../apps/auth-service/src/app.module.js';
+import { authServiceConfig, type AuthServiceConfig } from '../../apps/auth-service/src/config/auth-service.config.js';
+import { configureApp } from '../../apps/auth-service/src/configure-app.js';
+import { AppModule as BillingModule } from '../../apps/billing-service/src/app.module.js';
+import { billingConfig } from '../../apps/billing-service/src/config/billing.config.js';
+import { AppModule as OrdersModule } from '../../apps/orders-service/src/app.module.js';
+import { ordersConfig } from '../../apps/orders-service/src/config/orders.config.js';
+import { freePort } from './free-port.js';
+import { withEnv } from './with-env.js';
+
+/** A service running in this test process on a loopback port. */
+export interface RunningService {
+  readonly app: INestApplication;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Where one test's stack meets Kafka: the broker and a topic of its own. */
+export interface KafkaSetup {
+  readonly brokers: string;
+  readonly revocationsTopic: string;
+  readonly keysTopic: string;
+}
+
+/** Topic names unique to this run, so runs against a shared broker never see each other's events. */
+export function uniqueKafkaSetup(brokers: string): KafkaSetup {
+  const suffix = randomUUID().slice(0, 8);
+  return { brokers, revocationsTopic: `auth.revocations.v1.e2e-${suffix}`, keysTopic: `auth.keys.v1.e2e-${suffix}` };
+}
+
+interface AppSetup {
+  readonly module: unknown;
+  readonly configKey: string | symbol;
+  readonly config: unknown;
+  readonly adapter?: AbstractHttpAdapter;
+  /** What the app's main.ts does to the app before listening. */
+  readonly configure?: (app: INestApplication) => void;
+  readonly bodyParser?: boolean;
+  /** Default 0: any free port. */
+  readonly port?: number;
+}
+
+async function start({ module, configKey, config, adapter, configure, bodyParser, port = 0 }: AppSetup): Promise<RunningService> {
+  const moduleRef = await Test.createTestingModule({ imports: [module as never] })
+    .overrideProvider(configKey)
+    .useValue(config)
+    .compile();
+  const app = moduleRef.createNestApplication(adapter as never, { logger: ['error', 'warn'], bodyParser });
+  configure?.(app);
+  await app.listen(port, '127.0.0.1');
+  const { port: listening } = app.getHttpServer().address() as AddressInfo;
+  return { app, url: `http://127.0.0.1:${listening}`, close: () => app.close() };
+}
+
+/**
+ * Starts the auth service against the real broker and database: `DATABASE_URL` when set (in a schema
+ * of its own), else embedded Postgres.
+ */
+export async function startAuthService(
+  kafka: KafkaSetup,
+  env: Record<string, string | undefined> = {},
+): Promise<RunningService & { config: AuthServiceConfig }> {
+  const port = await freePort();
+  const config = withEnv(
+    {
+      NODE_ENV: 'test',
+      AUTH_PORT: String(port),
+      AUTH_ISSUER: `http://127.0.0.1:${port}`,
+      AUTH_DATABASE_SCHEMA: `e2e_${randomUUID().replaceAll('-', '').slice(0, 12)}`,
+      KAFKA_BROKERS: kafka.brokers,
+      AUTH_REVOCATIONS_TOPIC: kafka.revocationsTopic,
+      AUTH_KEYS_TOPIC: kafka.keysTopic,
+      ...env,
+    },
+    () => authServiceConfig(),
+  );
+  const service = await start({
+    module: AuthServiceModule,
+    configKey: authServiceConfig.KEY,
+    config,
+    bodyParser: false,
+    port,
+    configure: (app) => configureApp(app as NestExpressApplication),
+  });
+  return { ...service, config };
+}
+
+/** Resource-server settings a test may change (a gated JWKS URI, another broker). */
+export interface ResourceServerSetup {
+  readonly issuer: string;
+  readonly kafka: KafkaSetup;
+  readonly jwksUri?: string;
+}
+
+function resourceServerEnv(prefix: string, setup: ResourceServerSetup): Record<string, string | undefined> {
+  return {
+    KAFKA_BROKERS: setup.kafka.brokers,
+    [`${prefix}_ISSUER`]: setup.issuer,
+    [`${prefix}_JWKS_URI`]: setup.jwksUri,
+    [`${prefix}_REVOCATIONS_TOPIC`]: setup.kafka.revocationsTopic,
+  };
+}
+
+/** Starts orders-service (Fastify) as `main.ts` would, configured by its own config file. */
+export function startOrdersService(setup: ResourceServerSetup): Promise<RunningService> {
+  const config = withEnv(resourceServerEnv('ORDERS', setup), () => ordersConfig());
+  return start({ module: OrdersModule, configKey: ordersConfig.KEY, config, adapter: new FastifyAdapter() });
+}
+
+/** Starts billing-service (Express) as `main.ts` would, configured by its own config file. */
+export function startBillingService(setup: ResourceServerSetup): Promise<RunningService> {
+  const config = withEnv(resourceServerEnv('BILLING', setup), () => billingConfig());
+  return start({ module: BillingModule, configKey: billingConfig.KEY, config });
+}
