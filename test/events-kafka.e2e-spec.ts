@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   describeTopics,
@@ -249,24 +252,37 @@ describe('TopicReader failure handling', () => {
     );
   });
 
-  it('keeps retrying a failing record past the session timeout without losing its group', async () => {
+  it('keeps retrying a failing record for longer than the session timeout, heartbeating meanwhile', async () => {
     const topic = await createTopic('long-retry');
     await producer.send(topic, records(2, 'l'));
+    const longLogger = capturingLogger();
+    const infoConnection = new KafkaConnection({ brokers, clientId: `events-e2e-long-${run}`, logLevel: 'info' }, longLogger);
     let failUntil = 0;
     const delivered: string[] = [];
-    const r = reader({
-      topic,
-      groupIdPrefix: `e2e-long-retry-${run}`,
-      retryBackoff: { initialMs: 500, maxMs: 1000 },
-      onRecord: async (record) => {
-        if (failUntil === 0) failUntil = Date.now() + 8000; // longer than sessionTimeout (6 s)
-        if (record.offset === '0' && Date.now() < failUntil) throw new Error('still down');
-        delivered.push(record.offset);
+    const r = new TopicReader(
+      infoConnection,
+      {
+        topic,
+        groupIdPrefix: `e2e-long-retry-${run}`,
+        retryBackoff: { initialMs: 500, maxMs: 1000 },
+        onRecord: async (record) => {
+          if (failUntil === 0) failUntil = Date.now() + 8000; // longer than sessionTimeout (6 s)
+          if (record.offset === '0' && Date.now() < failUntil) throw new Error('still down');
+          delivered.push(record.offset);
+        },
       },
-    });
+      longLogger,
+    );
+    readers.push(r);
     await r.start();
     await r.whenCaughtUp();
     expect(delivered).toEqual(['0', '1']);
+    // One more record after the retries: the consumer has gone through its next heartbeat by then. Had the session
+    // expired meanwhile, that heartbeat would have failed and the consumer would have joined its group again.
+    await producer.send(topic, records(1, 'm'));
+    await waitFor(() => delivered.length === 3, 'the record after the long retry');
+    const joins = longLogger.entries.filter((entry) => entry.msg.startsWith('Consumer has joined the group'));
+    expect(joins).toHaveLength(1);
   }, 30_000);
 
   it('stops cleanly, and whenCaughtUp of a reader stopped early rejects', async () => {
@@ -284,4 +300,55 @@ describe('TopicReader failure handling', () => {
     await expect(never.whenCaughtUp()).rejects.toThrow('stopped before catching up');
     expect(never.running).toBe(false);
   });
+});
+
+describe('broker loss (a broker of its own, stopped and restarted)', () => {
+  it('the reader survives and resumes without redelivery; a send fails within bounds, then succeeds', async () => {
+    // Untyped on purpose: tools/ is plain ESM JavaScript without declarations.
+    const brokerTool = new URL('../tools/kafka/broker.mjs', import.meta.url).href;
+    const { startBroker } = await import(brokerTool);
+    const dataDir = await mkdtemp(join(tmpdir(), 'events-e2e-broker-'));
+    let broker = await startBroker({ dataDir });
+    const ownConnection = new KafkaConnection({ brokers: [broker.brokers], clientId: `events-e2e-loss-${run}` });
+    const ownProducer = new EventProducer(ownConnection);
+    const received: string[] = [];
+    const r = new TopicReader(ownConnection, {
+      topic: 'e2e.events.loss',
+      groupIdPrefix: 'e2e-loss',
+      onRecord: async (record) => void received.push(record.value ?? ''),
+    });
+    try {
+      await ensureTopics(ownConnection, [{ topic: 'e2e.events.loss', numPartitions: 1, configs: {} }]);
+      await ownProducer.connect();
+      await r.start();
+      await r.whenCaughtUp();
+      await ownProducer.send('e2e.events.loss', records(3, 'before'));
+      await waitFor(() => received.length === 3, 'records before the outage');
+
+      await broker.stop();
+      const failedAt = Date.now();
+      await expect(ownProducer.send('e2e.events.loss', records(1, 'lost'))).rejects.toThrow();
+      expect(Date.now() - failedAt).toBeLessThan(30_000);
+      expect(r.running).toBe(true);
+
+      broker = await startBroker({ dataDir, port: broker.port, controllerPort: broker.controllerPort });
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        try {
+          await ownProducer.send('e2e.events.loss', records(3, 'after'));
+          break;
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+        }
+      }
+      await waitFor(() => received.length >= 6, 'records after the outage', 60_000);
+      expect(received).toEqual([...records(3, 'before'), ...records(3, 'after')].map((record) => record.value));
+      expect(r.running).toBe(true);
+    } finally {
+      await r.stop();
+      await ownProducer.disconnect();
+      await broker.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

@@ -1,4 +1,4 @@
-import type { Producer } from 'kafkajs';
+import { Partitioners, type Producer } from 'kafkajs';
 import { kafkaClientOf, type KafkaConnection } from './kafka-connection.js';
 
 /**
@@ -34,6 +34,8 @@ export class EventProducer {
 
   constructor(connection: KafkaConnection) {
     this.producer = kafkaClientOf(connection).producer({
+      // The Java client's murmur2 partitioning, chosen explicitly (kafkajs warns when it is left implicit).
+      createPartitioner: Partitioners.DefaultPartitioner,
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,

@@ -1,6 +1,9 @@
-import { ConfigResourceTypes, ConfigSource } from 'kafkajs';
+// kafkajs is CommonJS: Node's ESM loader only detects some of its named exports (not these two).
+import kafkajs from 'kafkajs';
 import { kafkaClientOf, type KafkaConnection } from './kafka-connection.js';
 import type { TopicSpec } from './topics.js';
+
+const { ConfigResourceTypes, ConfigSource } = kafkajs;
 
 /**
  * Creates the topics of `specs` that do not exist yet, with their partition counts and configs. Idempotent and
