@@ -109,7 +109,11 @@ describe('EventProducer → TopicReader', () => {
     const second = records(30, 'b');
     await producer.send(topic, first);
 
-    const r = reader({ topic, groupIdPrefix: `e2e-order-${run}`, onRecord: async (record) => void received.push(record) });
+    const r = reader({
+      topic,
+      groupIdPrefix: `e2e-order-${run}`,
+      onRecord: async (record) => void received.push(record),
+    });
     await r.start();
     await r.whenCaughtUp();
     await producer.send(topic, second);
@@ -143,7 +147,9 @@ describe('EventProducer → TopicReader', () => {
     samples.sort((a, b) => a - b);
     const p50 = samples[Math.floor(samples.length / 2)];
     const max = samples[samples.length - 1];
-    console.log(`produce → onRecord over ${samples.length} records: p50 ${p50.toFixed(1)} ms, max ${max.toFixed(1)} ms`);
+    console.log(
+      `produce → onRecord over ${samples.length} records: p50 ${p50.toFixed(1)} ms, max ${max.toFixed(1)} ms`,
+    );
     expect(p50).toBeLessThan(100);
   });
 });
@@ -180,7 +186,11 @@ describe('TopicReader caught-up detection', () => {
   it('is caught up at once on an empty topic', async () => {
     const topic = await createTopic('empty');
     const received: EventRecord[] = [];
-    const r = reader({ topic, groupIdPrefix: `e2e-empty-${run}`, onRecord: async (record) => void received.push(record) });
+    const r = reader({
+      topic,
+      groupIdPrefix: `e2e-empty-${run}`,
+      onRecord: async (record) => void received.push(record),
+    });
     await r.start();
     await r.whenCaughtUp();
     expect(r.caughtUp).toBe(true);
@@ -194,7 +204,10 @@ describe('TopicReader caught-up detection', () => {
     const topic = topicName('late');
     const lateLogger = capturingLogger();
     const received: EventRecord[] = [];
-    const r = reader({ topic, groupIdPrefix: `e2e-late-${run}`, onRecord: async (record) => void received.push(record) }, lateLogger);
+    const r = reader(
+      { topic, groupIdPrefix: `e2e-late-${run}`, onRecord: async (record) => void received.push(record) },
+      lateLogger,
+    );
     await r.start();
     await waitFor(
       () => lateLogger.entries.filter((entry) => entry.msg === 'topic reader cannot start yet, retrying').length >= 2,
@@ -256,7 +269,10 @@ describe('TopicReader failure handling', () => {
     const topic = await createTopic('long-retry');
     await producer.send(topic, records(2, 'l'));
     const longLogger = capturingLogger();
-    const infoConnection = new KafkaConnection({ brokers, clientId: `events-e2e-long-${run}`, logLevel: 'info' }, longLogger);
+    const infoConnection = new KafkaConnection(
+      { brokers, clientId: `events-e2e-long-${run}`, logLevel: 'info' },
+      longLogger,
+    );
     let failUntil = 0;
     const delivered: string[] = [];
     const r = new TopicReader(
@@ -294,7 +310,11 @@ describe('TopicReader failure handling', () => {
     expect(r.running).toBe(false);
     await r.stop();
 
-    const never = reader({ topic: topicName('never-created'), groupIdPrefix: `e2e-stop-${run}`, onRecord: async () => undefined });
+    const never = reader({
+      topic: topicName('never-created'),
+      groupIdPrefix: `e2e-stop-${run}`,
+      onRecord: async () => undefined,
+    });
     await never.start();
     await never.stop();
     await expect(never.whenCaughtUp()).rejects.toThrow('stopped before catching up');

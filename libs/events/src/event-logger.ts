@@ -29,4 +29,9 @@ const ignore = (): void => undefined;
  * new KafkaConnection({ brokers, clientId }, silentEventLogger);
  * ```
  */
-export const silentEventLogger: EventLogger = Object.freeze({ debug: ignore, info: ignore, warn: ignore, error: ignore });
+export const silentEventLogger: EventLogger = Object.freeze({
+  debug: ignore,
+  info: ignore,
+  warn: ignore,
+  error: ignore,
+});

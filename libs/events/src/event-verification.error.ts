@@ -11,10 +11,7 @@
  * ```
  */
 export type EventVerificationErrorCode =
-  | 'ERR_EVENT_MALFORMED'
-  | 'ERR_EVENT_SIGNATURE_INVALID'
-  | 'ERR_EVENT_CLAIMS_INVALID'
-  | 'ERR_EVENT_TYPE_UNKNOWN';
+  'ERR_EVENT_MALFORMED' | 'ERR_EVENT_SIGNATURE_INVALID' | 'ERR_EVENT_CLAIMS_INVALID' | 'ERR_EVENT_TYPE_UNKNOWN';
 
 /**
  * Thrown by {@link decodeRevocationEvent} when the event itself is at fault: drop it, log it, count it; never retry.

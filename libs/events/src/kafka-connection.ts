@@ -104,7 +104,8 @@ function toKafkaConfig(options: KafkaConnectionOptions, logger: EventLogger, lev
     clientId: options.clientId,
     brokers: options.brokers,
     ssl: options.ssl,
-    sasl: sasl && ({ mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as KafkaConfig['sasl']),
+    sasl:
+      sasl && ({ mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as KafkaConfig['sasl']),
     connectionTimeout: options.connectionTimeoutMs ?? 3000,
     requestTimeout: options.requestTimeoutMs ?? 30000,
     socketFactory: noDelaySocketFactory,

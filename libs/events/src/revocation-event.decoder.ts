@@ -81,7 +81,8 @@ export async function decodeRevocationEvent(
 
   if (claims.iss !== issuer) fail('ERR_EVENT_CLAIMS_INVALID', 'unexpected "iss"');
   if (!isAudience(claims.aud)) fail('ERR_EVENT_CLAIMS_INVALID', 'missing or invalid "aud"');
-  if (audience !== undefined && !toArray(claims.aud).includes(audience)) fail('ERR_EVENT_CLAIMS_INVALID', 'unexpected "aud"');
+  if (audience !== undefined && !toArray(claims.aud).includes(audience))
+    fail('ERR_EVENT_CLAIMS_INVALID', 'unexpected "aud"');
   if (!isNumericDate(claims.iat)) fail('ERR_EVENT_CLAIMS_INVALID', 'missing or invalid "iat"');
   if (!isEventId(claims.jti)) fail('ERR_EVENT_CLAIMS_INVALID', 'missing or invalid "jti"');
 
@@ -90,8 +91,10 @@ export async function decodeRevocationEvent(
 }
 
 function assertDecodeOptions(options: DecodeRevocationEventOptions, maxBytes: number): void {
-  if (typeof options.issuer !== 'string' || options.issuer === '') throw new TypeError('"issuer" must be a non-empty string');
-  if (options.audience !== undefined && !isEventId(options.audience)) throw new TypeError('"audience" must be an id string');
+  if (typeof options.issuer !== 'string' || options.issuer === '')
+    throw new TypeError('"issuer" must be a non-empty string');
+  if (options.audience !== undefined && !isEventId(options.audience))
+    throw new TypeError('"audience" must be an id string');
   assertEventAlgorithms(options.algorithms, 'algorithms');
   if (typeof options.resolveKey !== 'function') throw new TypeError('"resolveKey" must be a function');
   if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) throw new TypeError('"maxBytes" must be a positive integer');
@@ -100,7 +103,8 @@ function assertDecodeOptions(options: DecodeRevocationEventOptions, maxBytes: nu
 function assertSize(jws: unknown, maxBytes: number): asserts jws is string {
   if (typeof jws !== 'string' || jws === '') fail('ERR_EVENT_MALFORMED', 'event is not a non-empty string');
   // Bytes are at least characters in UTF-8: reject long strings before measuring them.
-  if (jws.length > maxBytes || Buffer.byteLength(jws, 'utf8') > maxBytes) fail('ERR_EVENT_MALFORMED', 'event is too large');
+  if (jws.length > maxBytes || Buffer.byteLength(jws, 'utf8') > maxBytes)
+    fail('ERR_EVENT_MALFORMED', 'event is too large');
 }
 
 function readHeader(jws: string): ProtectedHeaderParameters {
@@ -173,7 +177,10 @@ function readSingleEvent(events: unknown): [string, Record<string, unknown>] {
   return [type, event];
 }
 
-function readRevocation(type: string, event: Record<string, unknown>): Omit<VerifiedRevocation, 'eventId' | 'issuedAt'> {
+function readRevocation(
+  type: string,
+  event: Record<string, unknown>,
+): Omit<VerifiedRevocation, 'eventId' | 'issuedAt'> {
   const { subject, target_type: targetType, revoked_at: revokedAt, expires_at: expiresAt, reason } = event;
   if (!isTargetType(targetType) || REVOCATION_EVENT_TYPES[targetType] !== type) {
     fail('ERR_EVENT_CLAIMS_INVALID', '"target_type" does not match the event type');

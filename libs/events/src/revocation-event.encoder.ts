@@ -61,7 +61,8 @@ export async function encodeRevocationEvent(
 ): Promise<string> {
   assertRevocation(revocation);
   const { issuer, audience, signer, now = Date.now, id = randomUUID() } = options;
-  if (typeof issuer !== 'string' || issuer.length === 0 || issuer.length > EVENT_LIMITS.maxIssuerLength) throw new TypeError('"issuer" must be a non-empty string');
+  if (typeof issuer !== 'string' || issuer.length === 0 || issuer.length > EVENT_LIMITS.maxIssuerLength)
+    throw new TypeError('"issuer" must be a non-empty string');
   if (!isAudience(audience)) throw new TypeError('"audience" must be a non-empty string or array of strings');
   if (!isEventId(id)) throw new TypeError('"id" must be a string of 1..256 characters');
   if (!isEventId(signer?.kid)) throw new TypeError('"signer.kid" must be a string of 1..256 characters');

@@ -165,14 +165,31 @@ describe('decodeRevocationEvent rejects', () => {
   };
   const twoEvents = claims({
     events: {
-      [EVENT_TYPES.tokenRevoked]: { subject: { format: 'opaque', id: 'a' }, target_type: 'jti', revoked_at: 1, expires_at: 2 },
-      [EVENT_TYPES.sessionRevoked]: { subject: { format: 'opaque', id: 'b' }, target_type: 'sid', revoked_at: 1, expires_at: 2 },
+      [EVENT_TYPES.tokenRevoked]: {
+        subject: { format: 'opaque', id: 'a' },
+        target_type: 'jti',
+        revoked_at: 1,
+        expires_at: 2,
+      },
+      [EVENT_TYPES.sessionRevoked]: {
+        subject: { format: 'opaque', id: 'b' },
+        target_type: 'sid',
+        revoked_at: 1,
+        expires_at: 2,
+      },
     },
   });
   const otherEvent = (uri: string): Record<string, unknown> =>
-    claims({ events: { [uri]: { subject: { format: 'opaque', id: 'a' }, target_type: 'jti', revoked_at: 1, expires_at: 2 } } });
+    claims({
+      events: { [uri]: { subject: { format: 'opaque', id: 'a' }, target_type: 'jti', revoked_at: 1, expires_at: 2 } },
+    });
 
-  const cases: [string, () => Promise<string> | string, EventVerificationErrorCode, Partial<DecodeRevocationEventOptions>?][] = [
+  const cases: [
+    string,
+    () => Promise<string> | string,
+    EventVerificationErrorCode,
+    Partial<DecodeRevocationEventOptions>?,
+  ][] = [
     ['typ at+jwt', () => sign(claims(), { typ: 'at+jwt' }), 'ERR_EVENT_MALFORMED'],
     ['typ JWT', () => sign(claims(), { typ: 'JWT' }), 'ERR_EVENT_MALFORMED'],
     ['no typ', () => sign(claims(), { typ: undefined }), 'ERR_EVENT_MALFORMED'],
@@ -197,9 +214,17 @@ describe('decodeRevocationEvent rejects', () => {
     ['a key lifecycle event', () => sign(otherEvent(EVENT_TYPES.keyPublished)), 'ERR_EVENT_TYPE_UNKNOWN'],
     ['target_type not matching the URI', () => sign(claims({}, { target_type: 'jti' })), 'ERR_EVENT_CLAIMS_INVALID'],
     ['unknown target_type', () => sign(claims({}, { target_type: 'user' })), 'ERR_EVENT_CLAIMS_INVALID'],
-    ['subject not opaque', () => sign(claims({}, { subject: { format: 'email', id: 'a' } })), 'ERR_EVENT_CLAIMS_INVALID'],
+    [
+      'subject not opaque',
+      () => sign(claims({}, { subject: { format: 'email', id: 'a' } })),
+      'ERR_EVENT_CLAIMS_INVALID',
+    ],
     ['subject id empty', () => sign(claims({}, { subject: { format: 'opaque', id: '' } })), 'ERR_EVENT_CLAIMS_INVALID'],
-    ['subject id > 256', () => sign(claims({}, { subject: { format: 'opaque', id: 'x'.repeat(257) } })), 'ERR_EVENT_CLAIMS_INVALID'],
+    [
+      'subject id > 256',
+      () => sign(claims({}, { subject: { format: 'opaque', id: 'x'.repeat(257) } })),
+      'ERR_EVENT_CLAIMS_INVALID',
+    ],
     ['revoked_at fractional', () => sign(claims({}, { revoked_at: NOW_S + 0.5 })), 'ERR_EVENT_CLAIMS_INVALID'],
     ['revoked_at negative', () => sign(claims({}, { revoked_at: -1 })), 'ERR_EVENT_CLAIMS_INVALID'],
     ['expires_at a string', () => sign(claims({}, { expires_at: 'later' })), 'ERR_EVENT_CLAIMS_INVALID'],
@@ -207,8 +232,22 @@ describe('decodeRevocationEvent rejects', () => {
     ['expires_at before revoked_at', () => sign(claims({}, { expires_at: NOW_S - 1 })), 'ERR_EVENT_CLAIMS_INVALID'],
     ['reason not a string', () => sign(claims({}, { reason: 42 })), 'ERR_EVENT_CLAIMS_INVALID'],
     ['reason > 1024', () => sign(claims({}, { reason: 'r'.repeat(1025) })), 'ERR_EVENT_CLAIMS_INVALID'],
-    ['payload a JSON array', () => new CompactSign(new TextEncoder().encode('[]')).setProtectedHeader({ alg: 'ES256', typ: 'secevent+jwt' }).sign(keys.privateKey), 'ERR_EVENT_MALFORMED'],
-    ['payload not JSON', () => new CompactSign(new TextEncoder().encode('{nope')).setProtectedHeader({ alg: 'ES256', typ: 'secevent+jwt' }).sign(keys.privateKey), 'ERR_EVENT_MALFORMED'],
+    [
+      'payload a JSON array',
+      () =>
+        new CompactSign(new TextEncoder().encode('[]'))
+          .setProtectedHeader({ alg: 'ES256', typ: 'secevent+jwt' })
+          .sign(keys.privateKey),
+      'ERR_EVENT_MALFORMED',
+    ],
+    [
+      'payload not JSON',
+      () =>
+        new CompactSign(new TextEncoder().encode('{nope'))
+          .setProtectedHeader({ alg: 'ES256', typ: 'secevent+jwt' })
+          .sign(keys.privateKey),
+      'ERR_EVENT_MALFORMED',
+    ],
     ['oversize (> 16 KiB) before any parsing', () => `${'a'.repeat(16 * 1024)}.b.c`, 'ERR_EVENT_MALFORMED'],
     ['over a custom maxBytes', () => encode(), 'ERR_EVENT_MALFORMED', { maxBytes: 100 }],
     ['empty string', () => '', 'ERR_EVENT_MALFORMED'],
@@ -233,9 +272,9 @@ describe('decodeRevocationEvent rejects', () => {
     await expect(codeOf(decodeRevocationEvent(none(), decodeOptions({ resolveKey })))).resolves.toBe(
       'ERR_EVENT_SIGNATURE_INVALID',
     );
-    await expect(codeOf(decodeRevocationEvent(await hs256WithPublicKey(), decodeOptions({ resolveKey })))).resolves.toBe(
-      'ERR_EVENT_SIGNATURE_INVALID',
-    );
+    await expect(
+      codeOf(decodeRevocationEvent(await hs256WithPublicKey(), decodeOptions({ resolveKey }))),
+    ).resolves.toBe('ERR_EVENT_SIGNATURE_INVALID');
     expect(resolveKey).not.toHaveBeenCalled();
   });
 
@@ -249,7 +288,9 @@ describe('decodeRevocationEvent rejects', () => {
 
   it('maps a key that does not fit the algorithm to a signature error', async () => {
     const rsa = await generateKeyPair('RS256');
-    const code = await codeOf(decodeRevocationEvent(await encode(), decodeOptions({ resolveKey: async () => rsa.publicKey })));
+    const code = await codeOf(
+      decodeRevocationEvent(await encode(), decodeOptions({ resolveKey: async () => rsa.publicKey })),
+    );
     expect(code).toBe('ERR_EVENT_SIGNATURE_INVALID');
   });
 });

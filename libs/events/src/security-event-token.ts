@@ -99,5 +99,7 @@ export function isReason(value: unknown): value is string | undefined {
  */
 export function isAudience(value: unknown): value is string | string[] {
   if (typeof value === 'string') return isEventId(value);
-  return Array.isArray(value) && value.length > 0 && value.length <= EVENT_LIMITS.maxAudiences && value.every(isEventId);
+  return (
+    Array.isArray(value) && value.length > 0 && value.length <= EVENT_LIMITS.maxAudiences && value.every(isEventId)
+  );
 }

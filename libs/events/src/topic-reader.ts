@@ -61,6 +61,7 @@ const HEARTBEAT_SLICE_MS = 1000;
  * ```
  */
 export class TopicReader {
+  /** `${groupIdPrefix}.${uuid}`: unique to this instance. */
   readonly groupId: string;
   private readonly topic: string;
   private readonly onRecord: (record: EventRecord) => Promise<void>;
@@ -112,12 +113,26 @@ export class TopicReader {
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => this.onCrash(payload.error, payload.restart));
   }
 
-  /** True once everything present at start has been handed to `onRecord`; stays true. */
+  /**
+   * True once everything present at start has been handed to `onRecord`; stays true.
+   *
+   * @example
+   * ```ts
+   * const ready = reader.caughtUp; // readiness probe
+   * ```
+   */
   get caughtUp(): boolean {
     return this.isCaughtUp;
   }
 
-  /** True between `start()` and `stop()`, unless the consumer crashed for good. */
+  /**
+   * True between `start()` and `stop()`, unless the consumer crashed for good.
+   *
+   * @example
+   * ```ts
+   * if (!reader.running) logger.error('revocation feed is down');
+   * ```
+   */
   get running(): boolean {
     return this.state === 'running';
   }
@@ -135,7 +150,14 @@ export class TopicReader {
     if (this.state !== 'idle') throw new TypeError('TopicReader.start() may be called once');
     this.state = 'running';
     this.logger.info('topic reader starting', { topic: this.topic, groupId: this.groupId });
-    this.startup = this.startConsuming();
+    this.startup = this.startConsuming().catch((error: unknown) => {
+      // Only a failing disconnect can get here; the reader must not turn it into an unhandled rejection.
+      this.logger.error('topic reader startup failed', {
+        topic: this.topic,
+        groupId: this.groupId,
+        error: describe(error),
+      });
+    });
   }
 
   /**
@@ -178,7 +200,11 @@ export class TopicReader {
         this.targets = await this.fetchTargets();
         await this.consumer.connect();
         await this.consumer.subscribe({ topics: [this.topic], fromBeginning: true });
-        await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (p) => this.eachBatch(p) });
+        await this.consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          eachBatch: (p) => this.eachBatch(p),
+        });
         this.checkCaughtUp();
         await this.watchLowWatermarks();
         return;
@@ -203,7 +229,11 @@ export class TopicReader {
     for (const { partition, high, low } of offsets) {
       if (BigInt(high) > BigInt(low)) targets.set(partition, BigInt(high) - 1n);
     }
-    this.logger.debug('topic reader targets', { topic: this.topic, partitions: offsets.length, nonEmpty: targets.size });
+    this.logger.debug('topic reader targets', {
+      topic: this.topic,
+      partitions: offsets.length,
+      nonEmpty: targets.size,
+    });
     return targets;
   }
 
@@ -233,7 +263,11 @@ export class TopicReader {
       const offset = BigInt(message.offset);
       const last = this.delivered.get(partition);
       if (last === undefined || offset > last) {
-        const done = await this.deliver(toRecord(batch.topic, partition, message), heartbeat, () => isRunning() && !isStale());
+        const done = await this.deliver(
+          toRecord(batch.topic, partition, message),
+          heartbeat,
+          () => isRunning() && !isStale(),
+        );
         if (!done) return;
         this.delivered.set(partition, offset);
       }
