@@ -221,11 +221,12 @@ export async function startBroker(options = {}) {
       cause,
     });
   const deadline = startedAt + startTimeoutMs;
+  const startTimer = timer(Math.max(0, deadline - Date.now()));
   try {
     const outcome = await Promise.race([
       readyLine.then(() => waitForPort(port, deadline)).then(() => 'ready'),
       exited.then(() => 'exited'),
-      delay(Math.max(0, deadline - Date.now())).then(() => 'timeout'),
+      startTimer.elapsed.then(() => 'timeout'),
     ]);
     if (outcome === 'exited') {
       const how = exitInfo.error ? `could not start (${exitInfo.error.message})` : `exited early (${describeExit(exitInfo)})`;
@@ -236,15 +237,23 @@ export async function startBroker(options = {}) {
     child.kill('SIGKILL');
     await exited;
     throw error;
+  } finally {
+    startTimer.cancel();
   }
   ready = true;
+  // A running broker never keeps this process alive on its own (a test that forgets stop() must not hang jest);
+  // the 'exit' handler and pdeathsig kill it when this process ends.
+  setReferenced(child, false);
 
   let stopping;
   const stop = () => {
     stopping ??= (async () => {
       if (exitInfo) return;
+      setReferenced(child, true); // the controlled shutdown must finish even if nothing else keeps us alive
       child.kill('SIGTERM');
-      const outcome = await Promise.race([exited.then(() => 'exited'), delay(stopTimeoutMs).then(() => 'timeout')]);
+      const stopTimer = timer(stopTimeoutMs);
+      const outcome = await Promise.race([exited.then(() => 'exited'), stopTimer.elapsed.then(() => 'timeout')]);
+      stopTimer.cancel();
       if (outcome === 'timeout') {
         child.kill('SIGKILL');
         await exited;
@@ -483,7 +492,22 @@ function describeExit({ code, signal }) {
 }
 
 function delay(ms) {
-  return new Promise((resolveDelay) => setTimeout(resolveDelay, ms).unref?.());
+  return new Promise((resolveDelay) => setTimeout(resolveDelay, ms));
+}
+
+/** A cancellable timeout: `elapsed` resolves after `ms` unless `cancel()` ran first. */
+function timer(ms) {
+  let handle;
+  const elapsed = new Promise((resolveTimer) => (handle = setTimeout(resolveTimer, ms)));
+  return { elapsed, cancel: () => clearTimeout(handle) };
+}
+
+/** ref()/unref() the child and its output pipes together. */
+function setReferenced(child, referenced) {
+  for (const handle of [child, child.stdout, child.stderr]) {
+    if (referenced) handle?.ref?.();
+    else handle?.unref?.();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -528,10 +552,12 @@ async function cliStart(flags) {
   });
   process.stderr.write(`Kafka broker ready in ${broker.startedInMs} ms (data ${broker.dataDir}, log ${broker.logFile})\n`);
   process.stdout.write(`KAFKA_BROKERS=${broker.brokers}\n`);
+  const keepAlive = setInterval(() => {}, 1 << 30); // the broker handle is unref'd; the CLI stays in the foreground
   return new Promise((resolveCli) => {
     void broker.exited.then(({ code, signal, expected }) => {
       if (expected) return;
       process.stderr.write(`Kafka broker died unexpectedly (${describeExit({ code, signal })}); log ${broker.logFile}\n`);
+      clearInterval(keepAlive);
       resolveCli(1);
     });
     const shutdown = (signal) => {
@@ -539,6 +565,7 @@ async function cliStart(flags) {
       const stopStartedAt = Date.now();
       void broker.stop().then(() => {
         process.stderr.write(`Kafka broker stopped in ${Date.now() - stopStartedAt} ms\n`);
+        clearInterval(keepAlive);
         resolveCli(0);
       });
     };
