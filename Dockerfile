@@ -1,0 +1,26 @@
+# One image for the three apps; APP picks which one runs (auth-service | orders-service | billing-service).
+#   docker build --build-arg APP=orders-service -t auth-layer/orders-service .
+#   docker run -e APP=billing-service auth-layer/orders-service   # APP can also be switched at run time
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY apps ./apps
+COPY libs ./libs
+RUN npm run build
+
+FROM node:20-bookworm-slim AS runtime
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# the clearly-marked dev seed; auth-service ignores it when NODE_ENV=production
+COPY config ./config
+ARG APP=auth-service
+ENV APP=${APP}
+USER node
+EXPOSE 3000 3001 3002
+CMD ["sh", "-c", "exec node \"dist/apps/$APP/src/main.js\""]
