@@ -347,7 +347,11 @@ describe('broker loss (a broker of its own, stopped and restarted)', () => {
 
       await broker.stop();
       const failedAt = Date.now();
-      await expect(ownProducer.send('e2e.events.loss', records(1, 'lost'))).rejects.toThrow();
+      await expect(ownProducer.send('e2e.events.loss', records(1, 'lost'))).rejects.toMatchObject({
+        name: 'EventPublishError',
+        code: 'ERR_EVENT_PUBLISH_FAILED',
+        topic: 'e2e.events.loss',
+      });
       expect(Date.now() - failedAt).toBeLessThan(30_000);
       expect(r.running).toBe(true);
 

@@ -1,4 +1,5 @@
 import { Partitioners, type Producer } from 'kafkajs';
+import { EventPublishError } from './event-publish.error.js';
 import { kafkaClientOf, type KafkaConnection } from './kafka-connection.js';
 
 /**
@@ -17,7 +18,7 @@ export interface OutgoingEventRecord {
 /**
  * Publishes event records with `acks=-1` (all in-sync replicas), idempotently and with one request in flight, so
  * the records of one `send` land in the given order and a retried request cannot duplicate or reorder them.
- * Each `send` retries a few times (bounded, a few seconds) and then rejects with the Kafka client's error:
+ * Each `send` retries a few times (bounded, a few seconds) and then rejects with {@link EventPublishError}:
  * the caller (the outbox relay) keeps the rows and retries with its own backoff.
  * Topics are never auto-created by sending (see {@link ensureTopics}).
  *
@@ -57,6 +58,7 @@ export class EventProducer {
 
   /**
    * Appends `records` to `topic` in order; resolves once every record is acknowledged by all in-sync replicas.
+   * Rejects with {@link EventPublishError} when they were not (after bounded retries).
    *
    * @example
    * ```ts
@@ -66,11 +68,18 @@ export class EventProducer {
   async send(topic: string, records: readonly OutgoingEventRecord[]): Promise<void> {
     if (typeof topic !== 'string' || topic === '') throw new TypeError('"topic" must be a non-empty string');
     if (records.length === 0) return;
-    await this.producer.send({
-      topic,
-      acks: -1,
-      messages: records.map(({ key, value }) => ({ key, value })),
-    });
+    try {
+      await this.producer.send({
+        topic,
+        acks: -1,
+        messages: records.map(({ key, value }) => ({ key, value })),
+      });
+    } catch (cause) {
+      const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+      throw new EventPublishError(topic, `could not publish ${records.length} record(s) to ${topic}: ${reason}`, {
+        cause,
+      });
+    }
   }
 
   /**

@@ -23,6 +23,7 @@ export { EventVerificationError, type EventVerificationErrorCode } from './event
 export { silentEventLogger, type EventLogger } from './event-logger.js';
 export { KafkaConnection, type KafkaConnectionOptions, type KafkaLogLevel } from './kafka-connection.js';
 export { EventProducer, type OutgoingEventRecord } from './event-producer.js';
+export { EventPublishError } from './event-publish.error.js';
 export { describeTopics, ensureTopics } from './topic-admin.js';
 export type { EventRecord } from './event-record.js';
 export { TopicReader, type TopicReaderOptions } from './topic-reader.js';
