@@ -57,6 +57,11 @@ export interface AuthServiceConfig {
     pollIntervalMs: number;
     /** AUTH_OUTBOX_BATCH_SIZE, default `100`. */
     batchSize: number;
+    /**
+     * AUTH_OUTBOX_STARTUP_WAIT_MS, default `15000`: how long start-up waits for the topics to exist and the producer
+     * to connect (so consumers started next find the topics). Past it the service starts anyway and the relay retries.
+     */
+    startupWaitMs: number;
     /** First retry delay after a Kafka failure, default `100`; doubles up to {@link maxBackoffMs}. */
     minBackoffMs: number;
     /** Retry delay cap, default `5000`. */
@@ -78,6 +83,7 @@ export const AUTH_SERVICE_DEFAULTS = {
   seedFile: 'config/dev-seed.json',
   outboxPollIntervalMs: 1000,
   outboxBatchSize: 100,
+  outboxStartupWaitMs: 15_000,
   outboxMinBackoffMs: 100,
   outboxMaxBackoffMs: 5000,
 } as const;
@@ -201,6 +207,7 @@ export function loadAuthServiceConfig(env: Env): AuthServiceConfig {
       relayEnabled: boolean(env, 'AUTH_OUTBOX_RELAY_ENABLED', true),
       pollIntervalMs: integer(env, 'AUTH_OUTBOX_POLL_INTERVAL_MS', AUTH_SERVICE_DEFAULTS.outboxPollIntervalMs, 10, 60_000),
       batchSize: integer(env, 'AUTH_OUTBOX_BATCH_SIZE', AUTH_SERVICE_DEFAULTS.outboxBatchSize, 1, 10_000),
+      startupWaitMs: integer(env, 'AUTH_OUTBOX_STARTUP_WAIT_MS', AUTH_SERVICE_DEFAULTS.outboxStartupWaitMs, 0, 300_000),
       minBackoffMs,
       maxBackoffMs,
     },

@@ -49,6 +49,8 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
   private topicsReady = false;
   private lock: AdvisoryLock | null = null;
   private listener: Listener | undefined;
+  private markReady: () => void = () => undefined;
+  private readonly ready = new Promise<void>((resolve) => (this.markReady = resolve));
 
   constructor(
     @Inject(Database) private readonly db: Database,
@@ -56,12 +58,22 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
     @Inject(OutboxSignal) private readonly signal: OutboxSignal,
   ) {}
 
-  onModuleInit(): void {
+  /**
+   * Starts the relay and waits (at most `outbox.startupWaitMs`) until the topics exist and the producer is
+   * connected, so services started after this one find the topics. Kafka being down does not block start-up.
+   */
+  async onModuleInit(): Promise<void> {
     if (!this.config.outbox.relayEnabled) {
       this.logger.warn({ msg: 'outbox relay disabled (AUTH_OUTBOX_RELAY_ENABLED=false): events stay in the outbox' });
       return;
     }
     this.loop = this.run();
+    const { startupWaitMs } = this.config.outbox;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), startupWaitMs)));
+    const late = await Promise.race([this.ready.then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (late) this.logger.warn({ msg: 'Kafka not ready at start-up; starting anyway, the outbox relay keeps retrying', waitedMs: startupWaitMs });
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -181,6 +193,7 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
       await producer.connect();
       this.producer = producer;
       this.logger.log({ msg: 'outbox relay connected to Kafka', brokers: kafka.brokers });
+      this.markReady();
     }
     return this.producer;
   }
