@@ -63,6 +63,8 @@ export interface StartBrokerOptions {
   extraProperties?: Record<string, string | number | boolean>;
   /** Extra JVM flags. */
   extraJvmArgs?: string[];
+  /** Own process group: a terminal Ctrl-C does not reach the JVM, the caller stops it (still dies with the caller). */
+  detached?: boolean;
 }
 
 /** A running broker. */

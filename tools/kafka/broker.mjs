@@ -133,6 +133,8 @@ export async function fetchBroker({ quiet = true } = {}) {
  * @param {number} [options.stopTimeoutMs] how long stop() waits after SIGTERM before SIGKILL, default 30000
  * @param {Record<string, string | number | boolean>} [options.extraProperties] added to server.properties
  * @param {string[]} [options.extraJvmArgs] added to the JVM command line before the class path
+ * @param {boolean} [options.detached] own process group, so a terminal Ctrl-C reaches only this process and the
+ *   caller decides when the broker stops (it still dies with this process: 'exit' handler + pdeathsig)
  * @returns {Promise<{ brokers: string; port: number; controllerPort: number; dataDir: string; logFile: string; pid: number; startedInMs: number; exited: Promise<{ code: number | null; signal: string | null; expected: boolean }>; stop(): Promise<void> }>}
  *   `exited` settles when the JVM is gone (`expected` is false when it died without stop())
  */
@@ -146,6 +148,7 @@ export async function startBroker(options = {}) {
     stopTimeoutMs = DEFAULT_STOP_TIMEOUT_MS,
     extraProperties = {},
     extraJvmArgs = [],
+    detached = false,
   } = options;
   if (!['if-needed', 'always', 'never'].includes(format)) {
     throw new TypeError(`startBroker: format must be 'if-needed', 'always' or 'never', got ${String(format)}`);
@@ -188,7 +191,7 @@ export async function startBroker(options = {}) {
   const [command, args] = existsSync('/usr/bin/setpriv')
     ? ['/usr/bin/setpriv', ['--pdeathsig', 'SIGTERM', '--', java, ...jvmArgs]]
     : [java, jvmArgs];
-  const child = spawn(command, args, { cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { cwd: dataDir, detached, stdio: ['ignore', 'pipe', 'pipe'] });
   const killOnExit = () => child.kill('SIGKILL');
   process.on('exit', killOnExit);
 
