@@ -126,11 +126,12 @@ const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) =>
   return socket;
 };
 
+// The client's ERROR entries are connection and retry reports it recovers from itself; what cannot be
+// recovered surfaces through our own errors (EventPublishError, a crashed reader), so they log as warnings.
 function routeLog(logger: EventLogger, { namespace, level, log }: LogEntry): void {
-  const { message, timestamp: _timestamp, logger: _source, ...rest } = log;
+  const { message, timestamp: _timestamp, logger: _source, stack: _stack, ...rest } = log;
   const fields = { component: 'kafka', namespace, ...rest };
-  if (level === kafkaLogLevel.ERROR) logger.error(message, fields);
-  else if (level === kafkaLogLevel.WARN) logger.warn(message, fields);
+  if (level === kafkaLogLevel.ERROR || level === kafkaLogLevel.WARN) logger.warn(message, fields);
   else if (level === kafkaLogLevel.INFO) logger.info(message, fields);
   else logger.debug(message, fields);
 }

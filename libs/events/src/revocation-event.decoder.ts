@@ -1,5 +1,11 @@
-import type { KeyObject, webcrypto } from 'node:crypto';
-import { compactVerify, decodeProtectedHeader, errors as joseErrors, type ProtectedHeaderParameters } from 'jose';
+import {
+  compactVerify,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  type CryptoKey,
+  type KeyObject,
+  type ProtectedHeaderParameters,
+} from 'jose';
 import { assertEventAlgorithms } from './event-algorithms.js';
 import { EventVerificationError, type EventVerificationErrorCode } from './event-verification.error.js';
 import {
@@ -27,7 +33,7 @@ import {
  * const resolveKey: EventKeyResolver = async ({ kid }) => keyCache.get(kid);
  * ```
  */
-export type EventKeyResolver = (header: { kid?: string; alg?: string }) => Promise<webcrypto.CryptoKey | KeyObject>;
+export type EventKeyResolver = (header: { kid?: string; alg?: string }) => Promise<CryptoKey | KeyObject>;
 
 /** Options of {@link decodeRevocationEvent}. */
 export interface DecodeRevocationEventOptions {
@@ -128,7 +134,7 @@ function isSecEventType(typ: unknown): boolean {
 
 async function verifySignature(
   jws: string,
-  key: webcrypto.CryptoKey | KeyObject,
+  key: CryptoKey | KeyObject,
   algorithms: readonly string[],
 ): Promise<Uint8Array> {
   try {

@@ -1,5 +1,5 @@
-import { randomUUID, type KeyObject, type webcrypto } from 'node:crypto';
-import { CompactSign } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { CompactSign, type CryptoKey, type KeyObject } from 'jose';
 import { assertEventAlgorithm } from './event-algorithms.js';
 import { REVOCATION_EVENT_TYPES, REVOCATION_TARGET_TYPES, type Revocation } from './revocation.js';
 import {
@@ -24,7 +24,7 @@ import {
 export interface EventSigner {
   kid: string;
   alg: string;
-  privateKey: webcrypto.CryptoKey | KeyObject;
+  privateKey: CryptoKey | KeyObject;
 }
 
 /** Options of {@link encodeRevocationEvent}. */

@@ -1,6 +1,5 @@
-import type { webcrypto } from 'node:crypto';
 import { describe, expect, it, jest } from '@jest/globals';
-import { CompactSign, exportSPKI, generateKeyPair } from 'jose';
+import { CompactSign, exportSPKI, generateKeyPair, type CryptoKey } from 'jose';
 import { EVENT_TYPES } from './event-types.js';
 import { EventVerificationError, type EventVerificationErrorCode } from './event-verification.error.js';
 import { decodeRevocationEvent, type DecodeRevocationEventOptions } from './revocation-event.decoder.js';
@@ -66,7 +65,7 @@ function claims(overrides: Record<string, unknown> = {}, event: Record<string, u
 function sign(
   payload: Record<string, unknown>,
   header: Record<string, unknown> = {},
-  key: webcrypto.CryptoKey | Uint8Array = keys.privateKey,
+  key: CryptoKey | Uint8Array = keys.privateKey,
 ): Promise<string> {
   return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
     .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'secevent+jwt', ...header })

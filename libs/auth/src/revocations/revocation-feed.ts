@@ -2,7 +2,6 @@ import {
   decodeRevocationEvent,
   EventVerificationError,
   TopicReader,
-  type EventKeyResolver,
   type EventLogger,
   type EventRecord,
   type KafkaConnection,
@@ -84,12 +83,12 @@ export class RevocationFeed {
       const revocation = await decodeRevocationEvent(record.value, {
         issuer: this.options.issuer,
         algorithms: this.options.algorithms,
-        resolveKey: async (header): Promise<Awaited<ReturnType<EventKeyResolver>>> => {
+        resolveKey: async (header) => {
           const key = await this.keys.getKey(header.kid ?? '');
           if (key.alg !== header.alg) {
             throw new InvalidTokenError('ERR_TOKEN_ALG_NOT_ALLOWED', `Event alg differs from the alg of key ${key.kid}`);
           }
-          return key.key as Awaited<ReturnType<EventKeyResolver>>;
+          return key.key;
         },
       });
       const applied = this.index.apply(revocation);
