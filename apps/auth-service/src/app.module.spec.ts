@@ -319,6 +319,15 @@ describe('AppModule (real module, embedded Postgres)', () => {
       expect(await introspect(issued)).toMatchObject({ active: true });
     });
 
+    it('refuses a JSON body (form encoding only) with invalid_request', async () => {
+      const response = await http()
+        .post('/oauth/token')
+        .set('Authorization', basic(DEMO))
+        .send({ grant_type: 'client_credentials' });
+      expect(response.status).toBe(400);
+      expect(response.body.error).toBe('invalid_request');
+    });
+
     it('requires the token parameter', async () => {
       const response = await http().post('/oauth/revoke').set('Authorization', basic(DEMO)).type('form').send({});
       expect(response.status).toBe(400);

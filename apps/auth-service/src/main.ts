@@ -17,6 +17,7 @@ async function bootstrap(): Promise<void> {
       prefix: 'auth-service',
       json: config.nodeEnv === 'production',
       compact: true,
+      colors: process.stdout.isTTY === true,
       redact: REDACTED_FIELDS,
     }),
   );

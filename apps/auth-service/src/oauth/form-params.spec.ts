@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { readFormParams } from './form-params.js';
+import { assertFormContentType, readFormParams } from './form-params.js';
 import { OAuthError } from './oauth.error.js';
 
 describe('readFormParams', () => {
@@ -25,5 +25,18 @@ describe('readFormParams', () => {
     } catch (error) {
       expect((error as OAuthError).error).toBe('invalid_request');
     }
+  });
+});
+
+describe('assertFormContentType', () => {
+  it.each(['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=UTF-8', 'Application/X-WWW-Form-Urlencoded'])(
+    'accepts %s',
+    (contentType) => {
+      expect(() => assertFormContentType(contentType)).not.toThrow();
+    },
+  );
+
+  it.each(['application/json', 'text/plain', 'multipart/form-data; boundary=x', undefined])('rejects %s', (contentType) => {
+    expect(() => assertFormContentType(contentType)).toThrow(OAuthError);
   });
 });

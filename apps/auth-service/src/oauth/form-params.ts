@@ -10,6 +10,20 @@ export interface FormParams {
 }
 
 /**
+ * RFC 6749 §3.2 / RFC 7009 §2.1 / RFC 7662 §2.1: requests are `application/x-www-form-urlencoded`; anything else
+ * (JSON included) is `invalid_request`.
+ *
+ * @example
+ * assertFormContentType(req.headers['content-type']);
+ */
+export function assertFormContentType(contentType: string | undefined): void {
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (mediaType !== 'application/x-www-form-urlencoded') {
+    throw new OAuthError(OAUTH_ERRORS.invalidRequest, 'expected an application/x-www-form-urlencoded body');
+  }
+}
+
+/**
  * Validates a parsed form body: every value must be a string; a parameter sent twice is `invalid_request`
  * unless listed in `repeatable`. Empty values count as absent (RFC 6749 §3.1).
  *

@@ -1,6 +1,6 @@
 import { Body, Controller, Header, Headers, HttpCode, Inject, Post, UseFilters } from '@nestjs/common';
 import { ClientAuthenticator } from '../clients/client-authenticator.service.js';
-import { readFormParams } from '../oauth/form-params.js';
+import { assertFormContentType, readFormParams } from '../oauth/form-params.js';
 import { OAuthExceptionFilter } from '../oauth/oauth-exception.filter.js';
 import { OAUTH_ERRORS, OAuthError } from '../oauth/oauth.error.js';
 import { TokenRevocation } from './token-revocation.service.js';
@@ -23,7 +23,12 @@ export class RevocationController {
   @Post('revoke')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  async revoke(@Headers('authorization') authorization: string | undefined, @Body() body: unknown): Promise<void> {
+  async revoke(
+    @Headers('authorization') authorization: string | undefined,
+    @Headers('content-type') contentType: string | undefined,
+    @Body() body: unknown,
+  ): Promise<void> {
+    assertFormContentType(contentType);
     const params = readFormParams(body);
     const client = await this.clients.authenticate(authorization, params);
     const token = params.get('token');

@@ -1,6 +1,6 @@
 import { Body, Controller, Header, Headers, HttpCode, Inject, Logger, Post, UseFilters } from '@nestjs/common';
 import { ClientAuthenticator } from '../clients/client-authenticator.service.js';
-import { readFormParams } from '../oauth/form-params.js';
+import { assertFormContentType, readFormParams } from '../oauth/form-params.js';
 import { OAuthExceptionFilter } from '../oauth/oauth-exception.filter.js';
 import { OAUTH_ERRORS, OAuthError } from '../oauth/oauth.error.js';
 import { AccessTokenVerifier } from './access-token.verifier.js';
@@ -45,8 +45,10 @@ export class IntrospectionController {
   @Header('Pragma', 'no-cache')
   async introspect(
     @Headers('authorization') authorization: string | undefined,
+    @Headers('content-type') contentType: string | undefined,
     @Body() body: unknown,
   ): Promise<IntrospectionResponse> {
+    assertFormContentType(contentType);
     const params = readFormParams(body);
     const client = await this.clients.authenticate(authorization, params);
     const token = params.get('token');

@@ -1,5 +1,5 @@
 import { Body, Controller, Header, Headers, HttpCode, Inject, Post, UseFilters } from '@nestjs/common';
-import { readFormParams } from '../oauth/form-params.js';
+import { assertFormContentType, readFormParams } from '../oauth/form-params.js';
 import { OAuthExceptionFilter } from '../oauth/oauth-exception.filter.js';
 import { TokenExchange, type TokenResponse } from './token-exchange.service.js';
 
@@ -19,7 +19,12 @@ export class TokenController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
-  async token(@Headers('authorization') authorization: string | undefined, @Body() body: unknown): Promise<TokenResponse> {
+  async token(
+    @Headers('authorization') authorization: string | undefined,
+    @Headers('content-type') contentType: string | undefined,
+    @Body() body: unknown,
+  ): Promise<TokenResponse> {
+    assertFormContentType(contentType);
     return this.exchange.exchange(authorization, readFormParams(body, ['resource']));
   }
 }
