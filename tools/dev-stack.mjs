@@ -98,7 +98,8 @@ async function startApp(app, kafkaBrokers) {
     : [process.execPath, [mainFile(app)]];
   const child = spawn(command, args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, KAFKA_BROKERS: kafkaBrokers },
+    // children write to pipes; keep their colours only when ours reach a terminal
+    env: { ...process.env, KAFKA_BROKERS: kafkaBrokers, ...(useColour ? {} : { NO_COLOR: '1' }) },
     detached: true, // own process group: Ctrl-C reaches only this script, which stops things in order
     stdio: ['ignore', 'pipe', 'pipe'],
   });
