@@ -30,8 +30,20 @@ const APPS = [
     readyPath: '/.well-known/oauth-authorization-server',
     describe: 'token /oauth/token, revoke /oauth/revoke, introspect /oauth/introspect, JWKS /.well-known/jwks.json',
   },
-  { label: 'orders', name: 'orders-service', port: portFromEnv('ORDERS_PORT', 3001), readyPath: '/health', describe: 'GET /orders' },
-  { label: 'billing', name: 'billing-service', port: portFromEnv('BILLING_PORT', 3002), readyPath: '/health', describe: 'GET /invoices' },
+  {
+    label: 'orders',
+    name: 'orders-service',
+    port: portFromEnv('ORDERS_PORT', 3001),
+    readyPath: '/health',
+    describe: 'GET /orders',
+  },
+  {
+    label: 'billing',
+    name: 'billing-service',
+    port: portFromEnv('BILLING_PORT', 3002),
+    readyPath: '/health',
+    describe: 'GET /invoices',
+  },
 ];
 
 const useColour = Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env);
@@ -54,7 +66,9 @@ let shuttingDown = false;
 async function main() {
   const missing = APPS.filter((app) => !existsSync(mainFile(app)));
   if (missing.length > 0) {
-    throw new Error(`${missing.map((app) => relative(REPO_ROOT, mainFile(app))).join(', ')} missing: run \`npm run build\` first`);
+    throw new Error(
+      `${missing.map((app) => relative(REPO_ROOT, mainFile(app))).join(', ')} missing: run \`npm run build\` first`,
+    );
   }
   process.on('exit', () => {
     for (const { child } of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -72,7 +86,9 @@ async function main() {
 }
 
 async function startBuiltInBroker() {
-  say(`starting the built-in Kafka broker on 127.0.0.1:${BROKER_PORT} (fresh data in ${relative(REPO_ROOT, BROKER_DATA_DIR)})`);
+  say(
+    `starting the built-in Kafka broker on 127.0.0.1:${BROKER_PORT} (fresh data in ${relative(REPO_ROOT, BROKER_DATA_DIR)})`,
+  );
   broker = await startBroker({
     port: BROKER_PORT,
     controllerPort: CONTROLLER_PORT,

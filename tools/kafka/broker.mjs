@@ -76,7 +76,9 @@ export async function kafkaVersion() {
  */
 export async function fetchBroker({ quiet = true } = {}) {
   const version = await kafkaVersion();
-  const pomHash = createHash('sha256').update(await readFile(POM_FILE)).digest('hex');
+  const pomHash = createHash('sha256')
+    .update(await readFile(POM_FILE))
+    .digest('hex');
   const libsDir = join(REPO_ROOT, '.kafka', `libs-${version}`);
   if (await isCompleteLibs(libsDir, pomHash)) return libsDir;
 
@@ -220,9 +222,13 @@ export async function startBroker(options = {}) {
   });
 
   const failure = (code, reason, cause) =>
-    new BrokerError(code, `Kafka broker on 127.0.0.1:${port} ${reason}; log ${logFile}, last lines:\n${recent.join('\n')}`, {
-      cause,
-    });
+    new BrokerError(
+      code,
+      `Kafka broker on 127.0.0.1:${port} ${reason}; log ${logFile}, last lines:\n${recent.join('\n')}`,
+      {
+        cause,
+      },
+    );
   const deadline = startedAt + startTimeoutMs;
   const startTimer = timer(Math.max(0, deadline - Date.now()));
   try {
@@ -232,7 +238,9 @@ export async function startBroker(options = {}) {
       startTimer.elapsed.then(() => 'timeout'),
     ]);
     if (outcome === 'exited') {
-      const how = exitInfo.error ? `could not start (${exitInfo.error.message})` : `exited early (${describeExit(exitInfo)})`;
+      const how = exitInfo.error
+        ? `could not start (${exitInfo.error.message})`
+        : `exited early (${describeExit(exitInfo)})`;
       throw failure('ERR_BROKER_START_FAILED', how, exitInfo.error);
     }
     if (outcome === 'timeout') throw failure('ERR_BROKER_START_TIMEOUT', `not ready within ${startTimeoutMs} ms`);
@@ -357,7 +365,10 @@ async function formatIfNeeded({ format, kafkaLogDir, propertiesFile, jvmBase }) 
   args.push('--cluster-id', clusterId, '--config', propertiesFile);
   const result = await run(javaCommand(), args);
   if (result.code !== 0) {
-    throw new BrokerError('ERR_BROKER_FORMAT_FAILED', `StorageTool format exited with ${result.code}:\n${tail(result.output)}`);
+    throw new BrokerError(
+      'ERR_BROKER_FORMAT_FAILED',
+      `StorageTool format exited with ${result.code}:\n${tail(result.output)}`,
+    );
   }
 }
 
@@ -445,7 +456,10 @@ function mavenCommand() {
 function requireTool(command, args, what) {
   const probe = spawnSync(command, args, { stdio: 'ignore' });
   if (probe.error?.code === 'ENOENT') {
-    throw new BrokerError('ERR_BROKER_TOOL_MISSING', `${what} is required to fetch/run the Kafka broker: '${command}' not found`);
+    throw new BrokerError(
+      'ERR_BROKER_TOOL_MISSING',
+      `${what} is required to fetch/run the Kafka broker: '${command}' not found`,
+    );
   }
   if (probe.error) throw probe.error;
 }
@@ -453,7 +467,9 @@ function requireTool(command, args, what) {
 /** Runs a command to completion, collecting stdout+stderr (or inheriting them). */
 function run(command, args, { inherit = false } = {}) {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', inherit ? 'inherit' : 'pipe', inherit ? 'inherit' : 'pipe'] });
+    const child = spawn(command, args, {
+      stdio: ['ignore', inherit ? 'inherit' : 'pipe', inherit ? 'inherit' : 'pipe'],
+    });
     let output = '';
     child.stdout?.on('data', (chunk) => (output += chunk));
     child.stderr?.on('data', (chunk) => (output += chunk));
@@ -540,7 +556,11 @@ async function cliStart(flags) {
   const port = Number(flags.get('port') ?? 19092);
   const controllerPort = Number(flags.get('controller-port') ?? 19093);
   const heapMb = Number(flags.get('heap-mb') ?? DEFAULT_HEAP_MB);
-  for (const [name, value] of [['port', port], ['controller-port', controllerPort], ['heap-mb', heapMb]]) {
+  for (const [name, value] of [
+    ['port', port],
+    ['controller-port', controllerPort],
+    ['heap-mb', heapMb],
+  ]) {
     if (!Number.isInteger(value) || value <= 0) throw new TypeError(`--${name} must be a positive integer`);
   }
   const dataDir = resolve(String(flags.get('data-dir') ?? join(REPO_ROOT, '.kafka', 'data')));
@@ -553,13 +573,17 @@ async function cliStart(flags) {
     logLevel: String(flags.get('log-level') ?? 'WARN').toUpperCase(),
     onLog: (line) => process.stdout.write(`${line}\n`),
   });
-  process.stderr.write(`Kafka broker ready in ${broker.startedInMs} ms (data ${broker.dataDir}, log ${broker.logFile})\n`);
+  process.stderr.write(
+    `Kafka broker ready in ${broker.startedInMs} ms (data ${broker.dataDir}, log ${broker.logFile})\n`,
+  );
   process.stdout.write(`KAFKA_BROKERS=${broker.brokers}\n`);
   const keepAlive = setInterval(() => {}, 1 << 30); // the broker handle is unref'd; the CLI stays in the foreground
   return new Promise((resolveCli) => {
     void broker.exited.then(({ code, signal, expected }) => {
       if (expected) return;
-      process.stderr.write(`Kafka broker died unexpectedly (${describeExit({ code, signal })}); log ${broker.logFile}\n`);
+      process.stderr.write(
+        `Kafka broker died unexpectedly (${describeExit({ code, signal })}); log ${broker.logFile}\n`,
+      );
       clearInterval(keepAlive);
       resolveCli(1);
     });
