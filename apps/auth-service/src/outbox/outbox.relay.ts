@@ -59,8 +59,8 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   /**
-   * Starts the relay and waits (at most `outbox.startupWaitMs`) until the topics exist and the producer is
-   * connected, so services started after this one find the topics. Kafka being down does not block start-up.
+   * Starts the relay and waits (at most `outbox.startupWaitMs`) until the topics exist, so services started after
+   * this one find them. Kafka being down does not block start-up.
    */
   async onModuleInit(): Promise<void> {
     if (!this.config.outbox.relayEnabled) {
@@ -114,6 +114,7 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
 
   private async step(): Promise<StepResult> {
     await this.listenForCommits();
+    await this.ensureTopicsOnce();
     if (!(await this.holdLock())) return 'standby';
     const producer = await this.readyProducer();
     const { batchSize } = this.config.outbox;
@@ -171,29 +172,37 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
     return this.lock !== null;
   }
 
-  private async readyProducer(): Promise<EventProducer> {
+  private kafkaConnection(): KafkaConnection {
     const { kafka } = this.config;
     this.connection ??= new KafkaConnection(
       { brokers: kafka.brokers, clientId: kafka.clientId },
       nestEventLogger(new Logger('Kafka')),
     );
-    if (!this.topicsReady) {
-      await ensureTopics(
-        this.connection,
-        topicSpecs({
-          revocationRetentionMs: kafka.revocationRetentionMs,
-          revocationsTopic: kafka.revocationsTopic,
-          keysTopic: kafka.keysTopic,
-        }),
-      );
-      this.topicsReady = true;
-    }
+    return this.connection;
+  }
+
+  /** Every instance (relay holder or standby) makes sure the topics exist; start-up waits for this. */
+  private async ensureTopicsOnce(): Promise<void> {
+    if (this.topicsReady) return;
+    const { kafka } = this.config;
+    await ensureTopics(
+      this.kafkaConnection(),
+      topicSpecs({
+        revocationRetentionMs: kafka.revocationRetentionMs,
+        revocationsTopic: kafka.revocationsTopic,
+        keysTopic: kafka.keysTopic,
+      }),
+    );
+    this.topicsReady = true;
+    this.markReady();
+  }
+
+  private async readyProducer(): Promise<EventProducer> {
     if (this.producer === undefined) {
-      const producer = new EventProducer(this.connection);
+      const producer = new EventProducer(this.kafkaConnection());
       await producer.connect();
       this.producer = producer;
-      this.logger.log({ msg: 'outbox relay connected to Kafka', brokers: kafka.brokers });
-      this.markReady();
+      this.logger.log({ msg: 'outbox relay connected to Kafka', brokers: this.config.kafka.brokers });
     }
     return this.producer;
   }
