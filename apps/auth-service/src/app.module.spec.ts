@@ -14,6 +14,7 @@ import {
 import request from 'supertest';
 import { decodeRevocationEvent } from '@app/events';
 import { AppModule } from './app.module.js';
+import { Clock } from './common/clock.js';
 import { authServiceConfig, loadAuthServiceConfig, type AuthServiceConfig } from './config/auth-service.config.js';
 import { configureApp } from './configure-app.js';
 import { Database } from './storage/database.js';
@@ -48,6 +49,9 @@ describe('AppModule (real module, embedded Postgres)', () => {
   let jwks: JSONWebKeySet;
   const logger = new CapturingLogger();
   const issuedTokens: string[] = [];
+  /** Injected clock: real time plus an offset the tests move forward. */
+  let clockOffsetMs = 0;
+  const clock: Clock = { now: () => Date.now() + clockOffsetMs };
 
   const http = () => request(app.getHttpServer());
   const token = async (form: Record<string, string>, client = DEMO) => {
@@ -61,6 +65,8 @@ describe('AppModule (real module, embedded Postgres)', () => {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
       .overrideProvider(authServiceConfig.KEY)
       .useValue(config)
+      .overrideProvider(Clock)
+      .useValue(clock)
       .compile();
     app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger });
     configureApp(app);
@@ -136,7 +142,13 @@ describe('AppModule (real module, embedded Postgres)', () => {
         algorithms: ['ES256'],
       });
       expect(protectedHeader).toEqual({ alg: 'ES256', kid: jwks.keys[0]!.kid, typ: 'at+jwt' });
-      expect(payload).toMatchObject({ iss: ISSUER, sub: DEMO.id, aud: ['orders-service'], client_id: DEMO.id, scope: 'orders:read' });
+      expect(payload).toMatchObject({
+        iss: ISSUER,
+        sub: DEMO.id,
+        aud: ['orders-service'],
+        client_id: DEMO.id,
+        scope: 'orders:read',
+      });
       expect(payload.exp! - payload.iat!).toBe(300);
       expect(payload.jti).toMatch(/^[0-9a-f-]{36}$/);
       expect(payload).not.toHaveProperty('sid');
@@ -170,11 +182,16 @@ describe('AppModule (real module, embedded Postgres)', () => {
       const response = await token({ grant_type: 'password', username: ALICE.username, password: ALICE.password });
       expect(response.status).toBe(200);
       const { payload } = await jwtVerify(response.body.access_token, createLocalJWKSet(jwks), { issuer: ISSUER });
-      expect(payload).toMatchObject({ sub: ALICE.id, client_id: DEMO.id, scope: 'billing:read orders:read orders:write' });
+      expect(payload).toMatchObject({
+        sub: ALICE.id,
+        client_id: DEMO.id,
+        scope: 'billing:read orders:read orders:write',
+      });
       expect(typeof payload['auth_time']).toBe('number');
-      const sessions = await db.query<{ user_id: string; client_id: string }>('SELECT user_id, client_id FROM sessions WHERE sid = $1', [
-        payload['sid'],
-      ]);
+      const sessions = await db.query<{ user_id: string; client_id: string }>(
+        'SELECT user_id, client_id FROM sessions WHERE sid = $1',
+        [payload['sid']],
+      );
       expect(sessions).toEqual([{ user_id: ALICE.id, client_id: DEMO.id }]);
     });
 
@@ -197,41 +214,87 @@ describe('AppModule (real module, embedded Postgres)', () => {
       }
     });
 
-    it.each(([
-      ['wrong secret (Basic)', { Authorization: basic({ ...DEMO, secret: 'wrong' }) }, {}, 401, 'invalid_client'],
-      ['unknown client (Basic)', { Authorization: basic({ id: 'ghost', secret: 'x' }) }, {}, 401, 'invalid_client'],
-      ['malformed Basic', { Authorization: 'Basic !!!' }, {}, 401, 'invalid_client'],
-      ['wrong secret (post)', {}, { client_id: DEMO.id, client_secret: 'wrong' }, 401, 'invalid_client'],
-      ['no client authentication', {}, {}, 401, 'invalid_client'],
-      ['client_id without secret', {}, { client_id: DEMO.id }, 401, 'invalid_client'],
-      ['two authentication methods', { Authorization: basic(DEMO) }, { client_id: DEMO.id, client_secret: DEMO.secret }, 400, 'invalid_request'],
-      ['a repeated parameter', { Authorization: basic(DEMO) }, { scope: ['orders:read', 'orders:write'] }, 400, 'invalid_request'],
-      ['unknown grant type', { Authorization: basic(DEMO) }, { grant_type: 'refresh_token' }, 400, 'unsupported_grant_type'],
-      ['missing grant type', { Authorization: basic(DEMO) }, { grant_type: '' }, 400, 'invalid_request'],
-      ['grant not allowed for the client', { Authorization: basic(READER) }, { grant_type: 'password', username: 'alice', password: 'x' }, 400, 'unauthorized_client'],
-      ['scope not allowed for the client', { Authorization: basic(READER) }, { scope: 'orders:write' }, 400, 'invalid_scope'],
-      ['scope the user lacks', { Authorization: basic(DEMO) }, { grant_type: 'password', username: ALICE.username, password: ALICE.password, scope: 'auth:admin' }, 400, 'invalid_scope'],
-    ] as [string, Record<string, string>, Record<string, string | string[]>, number, string][])
-      .map(([name, headers, form, status, error]) => [`${name} → ${status} ${error}`, headers, form, status, error] as const))(
-      'answers %s',
-      async (_name, headers, form, status, error) => {
-        const response = await http()
-          .post('/oauth/token')
-          .set(headers)
-          .type('form')
-          .send({ grant_type: 'client_credentials', ...form });
-        expect(response.status).toBe(status);
-        expect(response.body.error).toBe(error);
-        expect(response.headers['cache-control']).toBe('no-store');
-        if (status === 401) expect(response.headers['www-authenticate']).toBe('Basic realm="auth-service", charset="UTF-8"');
-      },
-    );
+    it.each(
+      (
+        [
+          ['wrong secret (Basic)', { Authorization: basic({ ...DEMO, secret: 'wrong' }) }, {}, 401, 'invalid_client'],
+          ['unknown client (Basic)', { Authorization: basic({ id: 'ghost', secret: 'x' }) }, {}, 401, 'invalid_client'],
+          ['malformed Basic', { Authorization: 'Basic !!!' }, {}, 401, 'invalid_client'],
+          ['wrong secret (post)', {}, { client_id: DEMO.id, client_secret: 'wrong' }, 401, 'invalid_client'],
+          ['no client authentication', {}, {}, 401, 'invalid_client'],
+          ['client_id without secret', {}, { client_id: DEMO.id }, 401, 'invalid_client'],
+          [
+            'two authentication methods',
+            { Authorization: basic(DEMO) },
+            { client_id: DEMO.id, client_secret: DEMO.secret },
+            400,
+            'invalid_request',
+          ],
+          [
+            'a repeated parameter',
+            { Authorization: basic(DEMO) },
+            { scope: ['orders:read', 'orders:write'] },
+            400,
+            'invalid_request',
+          ],
+          [
+            'unknown grant type',
+            { Authorization: basic(DEMO) },
+            { grant_type: 'refresh_token' },
+            400,
+            'unsupported_grant_type',
+          ],
+          ['missing grant type', { Authorization: basic(DEMO) }, { grant_type: '' }, 400, 'invalid_request'],
+          [
+            'grant not allowed for the client',
+            { Authorization: basic(READER) },
+            { grant_type: 'password', username: 'alice', password: 'x' },
+            400,
+            'unauthorized_client',
+          ],
+          [
+            'scope not allowed for the client',
+            { Authorization: basic(READER) },
+            { scope: 'orders:write' },
+            400,
+            'invalid_scope',
+          ],
+          [
+            'scope the user lacks',
+            { Authorization: basic(DEMO) },
+            { grant_type: 'password', username: ALICE.username, password: ALICE.password, scope: 'auth:admin' },
+            400,
+            'invalid_scope',
+          ],
+        ] as [string, Record<string, string>, Record<string, string | string[]>, number, string][]
+      ).map(
+        ([name, headers, form, status, error]) =>
+          [`${name} → ${status} ${error}`, headers, form, status, error] as const,
+      ),
+    )('answers %s', async (_name, headers, form, status, error) => {
+      const response = await http()
+        .post('/oauth/token')
+        .set(headers)
+        .type('form')
+        .send({ grant_type: 'client_credentials', ...form });
+      expect(response.status).toBe(status);
+      expect(response.body.error).toBe(error);
+      expect(response.headers['cache-control']).toBe('no-store');
+      if (status === 401)
+        expect(response.headers['www-authenticate']).toBe('Basic realm="auth-service", charset="UTF-8"');
+    });
   });
 
   describe('POST /oauth/introspect and /oauth/revoke', () => {
     const introspect = async (value: string, client = READER) =>
-      (await http().post('/oauth/introspect').set('Authorization', basic(client)).type('form').send({ token: value }).expect(200))
-        .body;
+      (
+        await http()
+          .post('/oauth/introspect')
+          .set('Authorization', basic(client))
+          .type('form')
+          .send({ token: value })
+          .expect(200)
+      ).body;
 
     it('says active with the token claims, and active:false for garbage', async () => {
       const issued = (await token({ grant_type: 'password', username: ALICE.username, password: ALICE.password })).body
@@ -252,6 +315,26 @@ describe('AppModule (real module, embedded Postgres)', () => {
       expect(await introspect(`${h}.${p}.${'A'.repeat(86)}`)).toEqual({ active: false });
     });
 
+    it('says active:false once the token has expired, and revoking it then changes nothing', async () => {
+      const issued = (await token({ grant_type: 'client_credentials', scope: 'orders:read' })).body
+        .access_token as string;
+      const before = await db.query('SELECT id FROM outbox');
+      clockOffsetMs = (config.accessTokenTtlSeconds + 1) * 1000;
+      try {
+        expect(await introspect(issued)).toEqual({ active: false });
+        await http()
+          .post('/oauth/revoke')
+          .set('Authorization', basic(DEMO))
+          .type('form')
+          .send({ token: issued })
+          .expect(200);
+        expect(await db.query('SELECT id FROM outbox')).toHaveLength(before.length);
+      } finally {
+        clockOffsetMs = 0;
+      }
+      expect(await introspect(issued)).toMatchObject({ active: true });
+    });
+
     it('requires client authentication', async () => {
       const response = await http().post('/oauth/introspect').type('form').send({ token: 'x' });
       expect(response.status).toBe(401);
@@ -259,17 +342,33 @@ describe('AppModule (real module, embedded Postgres)', () => {
     });
 
     it('ignores a token of another client (200, nothing written)', async () => {
-      const issued = (await token({ grant_type: 'client_credentials', scope: 'orders:read' })).body.access_token as string;
-      await http().post('/oauth/revoke').set('Authorization', basic(READER)).type('form').send({ token: issued }).expect(200);
+      const issued = (await token({ grant_type: 'client_credentials', scope: 'orders:read' })).body
+        .access_token as string;
+      await http()
+        .post('/oauth/revoke')
+        .set('Authorization', basic(READER))
+        .type('form')
+        .send({ token: issued })
+        .expect(200);
       expect(await introspect(issued)).toMatchObject({ active: true });
-      await http().post('/oauth/revoke').set('Authorization', basic(READER)).type('form').send({ token: 'garbage' }).expect(200);
+      await http()
+        .post('/oauth/revoke')
+        .set('Authorization', basic(READER))
+        .type('form')
+        .send({ token: 'garbage' })
+        .expect(200);
     });
 
     it('revokes: revocation + signed SET in the outbox + audit, then introspection says inactive', async () => {
-      const issued = (await token({ grant_type: 'client_credentials', scope: 'orders:read' })).body.access_token as string;
+      const issued = (await token({ grant_type: 'client_credentials', scope: 'orders:read' })).body
+        .access_token as string;
       const { payload } = await jwtVerify(issued, createLocalJWKSet(jwks), { issuer: ISSUER });
       const before = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
-      const response = await http().post('/oauth/revoke').set('Authorization', basic(DEMO)).type('form').send({ token: issued });
+      const response = await http()
+        .post('/oauth/revoke')
+        .set('Authorization', basic(DEMO))
+        .type('form')
+        .send({ token: issued });
       expect(response.status).toBe(200);
       expect(response.text).toBe('');
 
@@ -300,16 +399,26 @@ describe('AppModule (real module, embedded Postgres)', () => {
 
       expect(await introspect(issued)).toEqual({ active: false });
       // Revoking again is a no-op: no second event.
-      await http().post('/oauth/revoke').set('Authorization', basic(DEMO)).type('form').send({ token: issued }).expect(200);
+      await http()
+        .post('/oauth/revoke')
+        .set('Authorization', basic(DEMO))
+        .type('form')
+        .send({ token: issued })
+        .expect(200);
       expect(await db.query('SELECT 1 FROM outbox WHERE record_key = $1', [`jti:${payload.jti}`])).toHaveLength(1);
     });
 
     it('writes revocation and outbox in ONE transaction (outbox failure leaves no revocation)', async () => {
-      const issued = (await token({ grant_type: 'client_credentials', scope: 'orders:read' })).body.access_token as string;
+      const issued = (await token({ grant_type: 'client_credentials', scope: 'orders:read' })).body
+        .access_token as string;
       const { payload } = await jwtVerify(issued, createLocalJWKSet(jwks), { issuer: ISSUER });
       await db.query('ALTER TABLE outbox RENAME TO outbox_away');
       try {
-        const response = await http().post('/oauth/revoke').set('Authorization', basic(DEMO)).type('form').send({ token: issued });
+        const response = await http()
+          .post('/oauth/revoke')
+          .set('Authorization', basic(DEMO))
+          .type('form')
+          .send({ token: issued });
         expect(response.status).toBe(500);
         expect(response.body).toEqual({ error: 'server_error' });
       } finally {

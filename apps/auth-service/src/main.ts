@@ -7,7 +7,16 @@ import { authServiceConfig, type AuthServiceConfig } from './config/auth-service
 import { configureApp } from './configure-app.js';
 
 /** Field names masked by the logger in case one ever reaches a log call. */
-const REDACTED_FIELDS = ['password', 'client_secret', 'secret', 'token', 'access_token', 'authorization', 'privateKey', 'd'];
+const REDACTED_FIELDS = [
+  'password',
+  'client_secret',
+  'secret',
+  'token',
+  'access_token',
+  'authorization',
+  'privateKey',
+  'd',
+];
 
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, bufferLogs: true });
@@ -24,10 +33,18 @@ async function bootstrap(): Promise<void> {
   configureApp(app);
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
-  new Logger('Bootstrap').log({ msg: 'auth-service listening', url: await app.getUrl(), issuer: config.issuer, env: config.nodeEnv });
+  new Logger('Bootstrap').log({
+    msg: 'auth-service listening',
+    url: await app.getUrl(),
+    issuer: config.issuer,
+    env: config.nodeEnv,
+  });
 }
 
 bootstrap().catch((error: unknown) => {
-  new Logger('Bootstrap').error({ msg: 'auth-service failed to start', error: error instanceof Error ? error.message : String(error) });
+  new Logger('Bootstrap').error({
+    msg: 'auth-service failed to start',
+    error: error instanceof Error ? error.message : String(error),
+  });
   process.exit(1);
 });

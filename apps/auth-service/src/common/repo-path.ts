@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
  * @example
  * const dir = findRepoPath('config/dev-seed.json'); // '/work/main/config/dev-seed.json' or undefined
  */
-export function findRepoPath(relative: string, from: string = dirname(fileURLToPath(import.meta.url))): string | undefined {
+export function findRepoPath(
+  relative: string,
+  from: string = dirname(fileURLToPath(import.meta.url)),
+): string | undefined {
   let current = from;
   for (;;) {
     const candidate = join(current, relative);

@@ -68,11 +68,27 @@ describe('loadAuthServiceConfig', () => {
   });
 
   it.each([
-    ['missing KEK in production', { NODE_ENV: 'production', AUTH_CLIENT_SECRET_HASH_KEY: hashKey }, 'AUTH_KEY_ENCRYPTION_KEY'],
-    ['missing hash key in production', { NODE_ENV: 'production', AUTH_KEY_ENCRYPTION_KEY: kek }, 'AUTH_CLIENT_SECRET_HASH_KEY'],
+    [
+      'missing KEK in production',
+      { NODE_ENV: 'production', AUTH_CLIENT_SECRET_HASH_KEY: hashKey },
+      'AUTH_KEY_ENCRYPTION_KEY',
+    ],
+    [
+      'missing hash key in production',
+      { NODE_ENV: 'production', AUTH_KEY_ENCRYPTION_KEY: kek },
+      'AUTH_CLIENT_SECRET_HASH_KEY',
+    ],
     ['short KEK', { AUTH_KEY_ENCRYPTION_KEY: randomBytes(16).toString('base64') }, 'AUTH_KEY_ENCRYPTION_KEY'],
-    ['short hash key', { AUTH_CLIENT_SECRET_HASH_KEY: randomBytes(8).toString('base64') }, 'AUTH_CLIENT_SECRET_HASH_KEY'],
-    ['KEK and KEK file', { AUTH_KEY_ENCRYPTION_KEY: kek, AUTH_KEY_ENCRYPTION_KEY_FILE: '/x' }, 'AUTH_KEY_ENCRYPTION_KEY'],
+    [
+      'short hash key',
+      { AUTH_CLIENT_SECRET_HASH_KEY: randomBytes(8).toString('base64') },
+      'AUTH_CLIENT_SECRET_HASH_KEY',
+    ],
+    [
+      'KEK and KEK file',
+      { AUTH_KEY_ENCRYPTION_KEY: kek, AUTH_KEY_ENCRYPTION_KEY_FILE: '/x' },
+      'AUTH_KEY_ENCRYPTION_KEY',
+    ],
     ['bad NODE_ENV', { NODE_ENV: 'staging' }, 'NODE_ENV'],
     ['bad port', { AUTH_PORT: '70000' }, 'AUTH_PORT'],
     ['non-numeric TTL', { AUTH_ACCESS_TOKEN_TTL_SECONDS: '5m' }, 'AUTH_ACCESS_TOKEN_TTL_SECONDS'],

@@ -114,22 +114,31 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
 
 function nodeEnv(env: Env): NodeEnv {
   const raw = read(env, 'NODE_ENV') ?? 'development';
-  if (!(NODE_ENVS as readonly string[]).includes(raw)) throw new TypeError(`NODE_ENV must be one of ${NODE_ENVS.join(', ')}`);
+  if (!(NODE_ENVS as readonly string[]).includes(raw))
+    throw new TypeError(`NODE_ENV must be one of ${NODE_ENVS.join(', ')}`);
   return raw as NodeEnv;
 }
 
 function decodeBase64Key(raw: string, name: string, minBytes: number, exactBytes?: number): Buffer {
   if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(raw)) throw new TypeError(`${name} must be base64`);
   const bytes = Buffer.from(raw, raw.includes('-') || raw.includes('_') ? 'base64url' : 'base64');
-  if (exactBytes !== undefined && bytes.length !== exactBytes) throw new TypeError(`${name} must decode to ${exactBytes} bytes`);
+  if (exactBytes !== undefined && bytes.length !== exactBytes)
+    throw new TypeError(`${name} must decode to ${exactBytes} bytes`);
   if (bytes.length < minBytes) throw new TypeError(`${name} must decode to at least ${minBytes} bytes`);
   return bytes;
 }
 
-function secretKey(env: Env, name: string, devValue: string | undefined, minBytes: number, exactBytes?: number): Buffer {
+function secretKey(
+  env: Env,
+  name: string,
+  devValue: string | undefined,
+  minBytes: number,
+  exactBytes?: number,
+): Buffer {
   const direct = read(env, name);
   const file = read(env, `${name}_FILE`);
-  if (direct !== undefined && file !== undefined) throw new TypeError(`${name} and ${name}_FILE are mutually exclusive`);
+  if (direct !== undefined && file !== undefined)
+    throw new TypeError(`${name} and ${name}_FILE are mutually exclusive`);
   if (direct !== undefined) return decodeBase64Key(direct, name, minBytes, exactBytes);
   if (file !== undefined) {
     const content = readFileSync(resolve(file), 'utf8').trim();
@@ -190,7 +199,13 @@ export function loadAuthServiceConfig(env: Env): AuthServiceConfig {
     host,
     port,
     issuer,
-    accessTokenTtlSeconds: integer(env, 'AUTH_ACCESS_TOKEN_TTL_SECONDS', AUTH_SERVICE_DEFAULTS.accessTokenTtlSeconds, 1, 86400),
+    accessTokenTtlSeconds: integer(
+      env,
+      'AUTH_ACCESS_TOKEN_TTL_SECONDS',
+      AUTH_SERVICE_DEFAULTS.accessTokenTtlSeconds,
+      1,
+      86400,
+    ),
     signingAlgorithm: 'ES256',
     keyEncryptionKey: secretKey(env, 'AUTH_KEY_ENCRYPTION_KEY', devSeed?.keyEncryptionKey, 32, 32),
     clientSecretHashKey: secretKey(env, 'AUTH_CLIENT_SECRET_HASH_KEY', devSeed?.clientSecretHashKey, 32),
@@ -201,11 +216,22 @@ export function loadAuthServiceConfig(env: Env): AuthServiceConfig {
       clientId: read(env, 'AUTH_KAFKA_CLIENT_ID') ?? AUTH_SERVICE_DEFAULTS.kafkaClientId,
       revocationsTopic: topicName(env, 'AUTH_REVOCATIONS_TOPIC', AUTH_SERVICE_DEFAULTS.revocationsTopic),
       keysTopic: topicName(env, 'AUTH_KEYS_TOPIC', AUTH_SERVICE_DEFAULTS.keysTopic),
-      revocationRetentionMs: integer(env, 'AUTH_REVOCATION_RETENTION_MS', AUTH_SERVICE_DEFAULTS.revocationRetentionMs, 60_000),
+      revocationRetentionMs: integer(
+        env,
+        'AUTH_REVOCATION_RETENTION_MS',
+        AUTH_SERVICE_DEFAULTS.revocationRetentionMs,
+        60_000,
+      ),
     },
     outbox: {
       relayEnabled: boolean(env, 'AUTH_OUTBOX_RELAY_ENABLED', true),
-      pollIntervalMs: integer(env, 'AUTH_OUTBOX_POLL_INTERVAL_MS', AUTH_SERVICE_DEFAULTS.outboxPollIntervalMs, 10, 60_000),
+      pollIntervalMs: integer(
+        env,
+        'AUTH_OUTBOX_POLL_INTERVAL_MS',
+        AUTH_SERVICE_DEFAULTS.outboxPollIntervalMs,
+        10,
+        60_000,
+      ),
       batchSize: integer(env, 'AUTH_OUTBOX_BATCH_SIZE', AUTH_SERVICE_DEFAULTS.outboxBatchSize, 1, 10_000),
       startupWaitMs: integer(env, 'AUTH_OUTBOX_STARTUP_WAIT_MS', AUTH_SERVICE_DEFAULTS.outboxStartupWaitMs, 0, 300_000),
       minBackoffMs,

@@ -26,12 +26,7 @@ function requireArray(record: Record<string, unknown>, key: string, source: stri
   return value as Record<string, unknown>[];
 }
 
-function requireFields(
-  items: Record<string, unknown>[],
-  strings: string[],
-  arrays: string[],
-  where: string,
-): void {
+function requireFields(items: Record<string, unknown>[], strings: string[], arrays: string[], where: string): void {
   for (const item of items) {
     for (const key of strings) {
       if (typeof item[key] !== 'string' || item[key] === '') throw new TypeError(`${where}: "${key}" must be a string`);

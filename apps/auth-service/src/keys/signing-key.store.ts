@@ -91,9 +91,15 @@ export class SigningKeyStore {
     });
     const currentRow = rows.find((row) => row.state === 'current');
     if (currentRow === undefined) throw new Error('no current signing key after generation');
-    const jwk = JSON.parse(decryptPrivateKey(currentRow.private_key_ciphertext, options.keyEncryptionKey, currentRow.kid).toString('utf8')) as JWK;
+    const jwk = JSON.parse(
+      decryptPrivateKey(currentRow.private_key_ciphertext, options.keyEncryptionKey, currentRow.kid).toString('utf8'),
+    ) as JWK;
     const privateKey = (await importJWK(jwk, currentRow.alg)) as CryptoKey;
-    await audit.record({ type: AUDIT_EVENTS.keyDecrypted, actor: options.actor, details: { kid: currentRow.kid, purpose: 'sign' } });
+    await audit.record({
+      type: AUDIT_EVENTS.keyDecrypted,
+      actor: options.actor,
+      details: { kid: currentRow.kid, purpose: 'sign' },
+    });
     SigningKeyStore.logger.log({ msg: 'signing key decrypted', kid: currentRow.kid, alg: currentRow.alg });
     const published = new Map<string, PublishedKey>();
     for (const row of rows) {
@@ -117,16 +123,30 @@ export class SigningKeyStore {
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk, 'sha256');
     const privateJwk = await exportJWK(privateKey);
-    const ciphertext = encryptPrivateKey(Buffer.from(JSON.stringify(privateJwk), 'utf8'), options.keyEncryptionKey, kid);
+    const ciphertext = encryptPrivateKey(
+      Buffer.from(JSON.stringify(privateJwk), 'utf8'),
+      options.keyEncryptionKey,
+      kid,
+    );
     const now = new Date(options.clock.now());
     await options.db.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO signing_keys (kid, alg, state, public_jwk, private_key_ciphertext, created_at, activated_at)
          VALUES ($1, $2, 'current', $3, $4, $5, $5)`,
-        [kid, options.algorithm, JSON.stringify({ ...publicJwk, kid, alg: options.algorithm, use: 'sig' }), ciphertext, now],
+        [
+          kid,
+          options.algorithm,
+          JSON.stringify({ ...publicJwk, kid, alg: options.algorithm, use: 'sig' }),
+          ciphertext,
+          now,
+        ],
       );
       await options.audit.record(
-        { type: AUDIT_EVENTS.keyGenerated, actor: options.actor, details: { kid, alg: options.algorithm, state: 'current' } },
+        {
+          type: AUDIT_EVENTS.keyGenerated,
+          actor: options.actor,
+          details: { kid, alg: options.algorithm, state: 'current' },
+        },
         tx,
       );
     });

@@ -48,6 +48,7 @@ export class OAuthExceptionFilter implements ExceptionFilter {
 
 function describe(cause: unknown): string | undefined {
   if (cause === undefined) return undefined;
-  if (cause instanceof Error) return `${cause.name}${'code' in cause ? ` ${String(cause.code)}` : ''}: ${cause.message}`;
+  if (cause instanceof Error)
+    return `${cause.name}${'code' in cause ? ` ${String(cause.code)}` : ''}: ${cause.message}`;
   return String(cause);
 }

@@ -71,7 +71,12 @@ describe('OutboxRelay while Kafka is unreachable', () => {
       .send({ grant_type: 'client_credentials', scope: 'orders:read' })
       .expect(200);
     const token = issued.body.access_token as string;
-    await request(app.getHttpServer()).post('/oauth/revoke').set('Authorization', basic).type('form').send({ token }).expect(200);
+    await request(app.getHttpServer())
+      .post('/oauth/revoke')
+      .set('Authorization', basic)
+      .type('form')
+      .send({ token })
+      .expect(200);
 
     const db = app.get(Database);
     const rows = await db.query<{ sent_at: Date | null; value: string }>('SELECT sent_at, value FROM outbox');

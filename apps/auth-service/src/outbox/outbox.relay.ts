@@ -73,7 +73,11 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
     const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), startupWaitMs)));
     const late = await Promise.race([this.ready.then(() => false), timedOut]);
     clearTimeout(timer);
-    if (late) this.logger.warn({ msg: 'Kafka not ready at start-up; starting anyway, the outbox relay keeps retrying', waitedMs: startupWaitMs });
+    if (late)
+      this.logger.warn({
+        msg: 'Kafka not ready at start-up; starting anyway, the outbox relay keeps retrying',
+        waitedMs: startupWaitMs,
+      });
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -104,7 +108,11 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
         if (result === 'more') continue;
         await this.signal.wait(pollIntervalMs);
       } catch (error) {
-        this.logger.warn({ msg: 'outbox relay step failed; rows kept, retrying', error: describeError(error), retryInMs: backoff });
+        this.logger.warn({
+          msg: 'outbox relay step failed; rows kept, retrying',
+          error: describeError(error),
+          retryInMs: backoff,
+        });
         await this.closeProducer();
         await this.sleep(backoff);
         backoff = Math.min(backoff * 2, maxBackoffMs);
@@ -149,7 +157,10 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
       CHANNELS.outbox,
       () => this.signal.notify(),
       (error) => {
-        this.logger.warn({ msg: 'outbox LISTEN connection lost; polling until it is back', error: describeError(error) });
+        this.logger.warn({
+          msg: 'outbox LISTEN connection lost; polling until it is back',
+          error: describeError(error),
+        });
         this.listener = undefined;
         this.signal.notify();
       },
@@ -159,9 +170,11 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
   private async stopListening(): Promise<void> {
     const listener = this.listener;
     this.listener = undefined;
-    await listener?.close().catch((error: unknown) =>
-      this.logger.warn({ msg: 'closing the outbox LISTEN connection failed', error: describeError(error) }),
-    );
+    await listener
+      ?.close()
+      .catch((error: unknown) =>
+        this.logger.warn({ msg: 'closing the outbox LISTEN connection failed', error: describeError(error) }),
+      );
   }
 
   private async holdLock(): Promise<boolean> {
@@ -211,18 +224,22 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
     const producer = this.producer;
     this.producer = undefined;
     if (producer === undefined) return;
-    await producer.disconnect().catch((error: unknown) =>
-      this.logger.warn({ msg: 'Kafka producer disconnect failed', error: describeError(error) }),
-    );
+    await producer
+      .disconnect()
+      .catch((error: unknown) =>
+        this.logger.warn({ msg: 'Kafka producer disconnect failed', error: describeError(error) }),
+      );
   }
 
   private async releaseLock(): Promise<void> {
     const lock = this.lock;
     this.lock = null;
     if (lock === null) return;
-    await lock.release().catch((error: unknown) =>
-      this.logger.warn({ msg: 'releasing the outbox relay lock failed', error: describeError(error) }),
-    );
+    await lock
+      .release()
+      .catch((error: unknown) =>
+        this.logger.warn({ msg: 'releasing the outbox relay lock failed', error: describeError(error) }),
+      );
   }
 
   private async sleep(ms: number): Promise<void> {

@@ -49,7 +49,12 @@ export class TokenRevocation {
       return 'not_ours';
     }
     const target: Revocation['target'] = { type: 'jti', value: claims.jti };
-    const revocation: Revocation = { target, revokedAt: toNumericDate(this.clock.now()), expiresAt: claims.exp, reason };
+    const revocation: Revocation = {
+      target,
+      revokedAt: toNumericDate(this.clock.now()),
+      expiresAt: claims.exp,
+      reason,
+    };
     const value = await encodeRevocationEvent(revocation, {
       issuer: this.config.issuer,
       audience: await this.eventAudience(),
@@ -65,7 +70,11 @@ export class TokenRevocation {
         [target.type, target.value, revocation.revokedAt, revocation.expiresAt, reason, clientId],
       );
       if (rows.length === 0) return false;
-      await enqueueOutboxRecord(tx, { topic: this.config.kafka.revocationsTopic, key: revocationRecordKey(target), value });
+      await enqueueOutboxRecord(tx, {
+        topic: this.config.kafka.revocationsTopic,
+        key: revocationRecordKey(target),
+        value,
+      });
       await this.audit.record(
         { type: AUDIT_EVENTS.tokenRevoked, actor: clientId, details: { jti: claims.jti, sub: claims.sub, reason } },
         tx,

@@ -15,7 +15,9 @@ import { PostgresDatabase } from './postgres.database.js';
  */
 export async function openDatabase(config: AuthServiceConfig): Promise<Database> {
   const db: Database =
-    config.database.url === undefined ? new PgliteDatabase() : new PostgresDatabase(config.database.url, config.database.schema);
+    config.database.url === undefined
+      ? new PgliteDatabase()
+      : new PostgresDatabase(config.database.url, config.database.schema);
   await db.open();
   try {
     await runMigrations(db, await readMigrations(defaultMigrationsDir()));

@@ -15,14 +15,19 @@ const logger = new Logger('DevSeed');
  */
 export async function applyDevSeed(db: Database, seed: DevSeed, clientSecretHashKey: Uint8Array): Promise<void> {
   const existing = new Map(
-    (await db.query<{ id: string; password_hash: string }>('SELECT id, password_hash FROM users')).map((r) => [r.id, r.password_hash]),
+    (await db.query<{ id: string; password_hash: string }>('SELECT id, password_hash FROM users')).map((r) => [
+      r.id,
+      r.password_hash,
+    ]),
   );
   const passwordHashes = new Map<string, string>();
   for (const user of seed.users) {
     const stored = existing.get(user.id);
     passwordHashes.set(
       user.id,
-      stored !== undefined && (await verifyPassword(stored, user.password)) ? stored : await hashPassword(user.password),
+      stored !== undefined && (await verifyPassword(stored, user.password))
+        ? stored
+        : await hashPassword(user.password),
     );
   }
   await db.transaction(async (tx) => {

@@ -64,7 +64,10 @@ export async function runMigrations(db: Database, migrations: Migration[]): Prom
       if (done.has(migration.version)) continue;
       await db.transaction(async (tx) => {
         await tx.query(migration.sql);
-        await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+        await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+          migration.version,
+          migration.name,
+        ]);
       });
       applied.push(migration.version);
     }

@@ -23,7 +23,9 @@ export class PostgresDatabase extends Database {
     super();
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new TypeError(`schema must be a plain identifier, got "${schema}"`);
     this.pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path=${schema}` });
-    this.pool.on('error', (error) => this.logger.error({ msg: 'idle Postgres connection failed', error: error.message }));
+    this.pool.on('error', (error) =>
+      this.logger.error({ msg: 'idle Postgres connection failed', error: error.message }),
+    );
   }
 
   override async open(): Promise<void> {
@@ -50,15 +52,16 @@ export class PostgresDatabase extends Database {
     try {
       await client.query('BEGIN');
       const tx: SqlExecutor = {
-        query: async <R extends object>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as R[],
+        query: async <R extends object>(text: string, params?: unknown[]) =>
+          (await client.query(text, params)).rows as R[],
       };
       const result = await work(tx);
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) =>
-        this.logger.error({ msg: 'rollback failed', error: rollbackError.message }),
-      );
+      await client
+        .query('ROLLBACK')
+        .catch((rollbackError: Error) => this.logger.error({ msg: 'rollback failed', error: rollbackError.message }));
       throw error;
     } finally {
       client.release();
@@ -118,7 +121,8 @@ export class PostgresDatabase extends Database {
   }
 
   override async listen(channel: string, onNotify: () => void, onError: (error: Error) => void): Promise<Listener> {
-    if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new TypeError(`channel must be a plain identifier, got "${channel}"`);
+    if (!/^[a-z_][a-z0-9_]*$/.test(channel))
+      throw new TypeError(`channel must be a plain identifier, got "${channel}"`);
     const client = new pg.Client({ connectionString: this.url });
     let closed = false;
     client.on('notification', (message) => {
@@ -128,7 +132,11 @@ export class PostgresDatabase extends Database {
       if (closed) return;
       closed = true;
       onError(error);
-      client.end().catch((endError: Error) => this.logger.warn({ msg: 'closing a failed LISTEN connection', error: endError.message }));
+      client
+        .end()
+        .catch((endError: Error) =>
+          this.logger.warn({ msg: 'closing a failed LISTEN connection', error: endError.message }),
+        );
     });
     await client.connect();
     try {

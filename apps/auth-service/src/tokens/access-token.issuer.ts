@@ -55,7 +55,9 @@ export class AccessTokenIssuer {
       claims.auth_time = subject.session.authTime;
     }
     const { kid, alg, privateKey } = this.keys.current;
-    const token = await new SignJWT({ ...claims }).setProtectedHeader({ alg, kid, typ: ACCESS_TOKEN_TYP }).sign(privateKey);
+    const token = await new SignJWT({ ...claims })
+      .setProtectedHeader({ alg, kid, typ: ACCESS_TOKEN_TYP })
+      .sign(privateKey);
     return { token, claims, expiresIn: ttl };
   }
 }

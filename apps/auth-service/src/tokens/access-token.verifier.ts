@@ -14,8 +14,7 @@ export type TokenRejection = 'malformed' | 'invalid' | 'expired' | 'unknown_key'
 
 /** Result of {@link AccessTokenVerifier.verify}. */
 export type TokenVerification =
-  | { ok: true; claims: AccessTokenClaims; kid: string }
-  | { ok: false; reason: TokenRejection };
+  { ok: true; claims: AccessTokenClaims; kid: string } | { ok: false; reason: TokenRejection };
 
 function hasAccessTokenShape(payload: JWTPayload): payload is JWTPayload & AccessTokenClaims {
   return (
@@ -51,13 +50,17 @@ export class AccessTokenVerifier {
       return { ok: false, reason: 'malformed' };
     }
     try {
-      const { payload, protectedHeader } = await jwtVerify(token, (header) => this.keys.resolveVerificationKey(header), {
-        issuer: this.config.issuer,
-        typ: ACCESS_TOKEN_TYP,
-        algorithms: this.keys.algorithms(),
-        currentDate: new Date(this.clock.now()),
-        requiredClaims: ['iat', 'exp', 'jti', 'sub'],
-      });
+      const { payload, protectedHeader } = await jwtVerify(
+        token,
+        (header) => this.keys.resolveVerificationKey(header),
+        {
+          issuer: this.config.issuer,
+          typ: ACCESS_TOKEN_TYP,
+          algorithms: this.keys.algorithms(),
+          currentDate: new Date(this.clock.now()),
+          requiredClaims: ['iat', 'exp', 'jti', 'sub'],
+        },
+      );
       if (!hasAccessTokenShape(payload)) return { ok: false, reason: 'invalid' };
       const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
       return { ok: true, claims: { ...payload, aud }, kid: protectedHeader.kid ?? '' };

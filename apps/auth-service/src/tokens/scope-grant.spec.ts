@@ -19,9 +19,19 @@ const request = (overrides: Partial<ScopeGrantRequest>): ScopeGrantRequest => ({
 
 describe('grantScopes', () => {
   it.each([
-    ['no scope → everything the client may have', {}, ['billing:read', 'orders:read', 'orders:write'], ['billing-service', 'orders-service']],
+    [
+      'no scope → everything the client may have',
+      {},
+      ['billing:read', 'orders:read', 'orders:write'],
+      ['billing-service', 'orders-service'],
+    ],
     ['one scope → only its resource server', { requested: 'orders:read' }, ['orders:read'], ['orders-service']],
-    ['duplicates and extra spaces collapse', { requested: 'orders:read  orders:read' }, ['orders:read'], ['orders-service']],
+    [
+      'duplicates and extra spaces collapse',
+      { requested: 'orders:read  orders:read' },
+      ['orders:read'],
+      ['orders-service'],
+    ],
     ['billing only', { requested: 'billing:read' }, ['billing:read'], ['billing-service']],
     [
       'password grant: ∩ user scopes',
@@ -29,7 +39,12 @@ describe('grantScopes', () => {
       ['billing:read', 'orders:read'],
       ['billing-service', 'orders-service'],
     ],
-    ['resource narrows aud and scopes', { resources: ['orders-service'] }, ['orders:read', 'orders:write'], ['orders-service']],
+    [
+      'resource narrows aud and scopes',
+      { resources: ['orders-service'] },
+      ['orders:read', 'orders:write'],
+      ['orders-service'],
+    ],
     [
       'resource + matching explicit scope',
       { requested: 'billing:read', resources: ['billing-service'] },
@@ -48,7 +63,11 @@ describe('grantScopes', () => {
     ['a malformed scope', { requested: 'orders:read "x"' }, 'invalid_scope'],
     ['an empty grant', { clientScopes: [] }, 'invalid_scope'],
     ['an unknown resource', { resources: ['payments-service'] }, 'invalid_target'],
-    ['a scope outside the requested resource', { requested: 'orders:read', resources: ['billing-service'] }, 'invalid_target'],
+    [
+      'a scope outside the requested resource',
+      { requested: 'orders:read', resources: ['billing-service'] },
+      'invalid_target',
+    ],
     ['a resource the client has no scope for', { resources: ['auth-service'] }, 'invalid_scope'],
   ] as [string, Partial<ScopeGrantRequest>, OAuthErrorCode][])('refuses %s', (_name, overrides, code) => {
     let thrown: unknown;

@@ -55,7 +55,9 @@ export function parseScope(value: string): string[] {
  */
 export function grantScopes(request: ScopeGrantRequest): ScopeGrant {
   const { resourceServers } = request;
-  const allowed = request.clientScopes.filter((s) => request.userScopes === undefined || request.userScopes.includes(s));
+  const allowed = request.clientScopes.filter(
+    (s) => request.userScopes === undefined || request.userScopes.includes(s),
+  );
   let granted: string[];
   if (request.requested === undefined) {
     granted = [...new Set(allowed)];

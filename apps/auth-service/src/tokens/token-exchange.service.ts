@@ -52,7 +52,9 @@ export class TokenExchange {
       throw new OAuthError(OAUTH_ERRORS.unauthorizedClient, 'grant_type is not allowed for this client');
     }
     const issued =
-      grantType === 'password' ? await this.passwordGrant(client, params) : await this.clientCredentialsGrant(client, params);
+      grantType === 'password'
+        ? await this.passwordGrant(client, params)
+        : await this.clientCredentialsGrant(client, params);
     this.logger.log({
       msg: 'access token issued',
       grant_type: grantType,
@@ -61,7 +63,12 @@ export class TokenExchange {
       aud: issued.claims.aud,
       scope: issued.claims.scope,
     });
-    return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.claims.scope };
+    return {
+      access_token: issued.token,
+      token_type: 'Bearer',
+      expires_in: issued.expiresIn,
+      scope: issued.claims.scope,
+    };
   }
 
   private async clientCredentialsGrant(client: AuthenticatedClient, params: FormParams): Promise<IssuedAccessToken> {
@@ -91,12 +98,10 @@ export class TokenExchange {
     });
     const sid = randomUUID();
     const authTime = toNumericDate(this.clock.now());
-    await this.db.query('INSERT INTO sessions (sid, user_id, client_id, auth_time) VALUES ($1, $2, $3, to_timestamp($4))', [
-      sid,
-      user.id,
-      client.id,
-      authTime,
-    ]);
+    await this.db.query(
+      'INSERT INTO sessions (sid, user_id, client_id, auth_time) VALUES ($1, $2, $3, to_timestamp($4))',
+      [sid, user.id, client.id, authTime],
+    );
     return this.issuer.issue({ clientId: client.id, subject: user.id, grant, session: { sid, authTime } });
   }
 }
