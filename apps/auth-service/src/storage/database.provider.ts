@@ -1,4 +1,4 @@
-import type { Provider } from '@nestjs/common';
+import { Logger, type Provider } from '@nestjs/common';
 import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
 import { ADVISORY_LOCKS, Database } from './database.js';
 import { applyDevSeed } from './dev-seed.loader.js';
@@ -19,6 +19,11 @@ export async function openDatabase(config: AuthServiceConfig): Promise<Database>
       ? new PgliteDatabase()
       : new PostgresDatabase(config.database.url, config.database.schema);
   await db.open();
+  if (db.kind === 'pglite' && config.nodeEnv === 'production') {
+    new Logger('Database').warn({
+      msg: 'DATABASE_URL unset in production: embedded in-memory Postgres, clients, users and keys are lost on restart',
+    });
+  }
   try {
     await runMigrations(db, await readMigrations(defaultMigrationsDir()));
     const seed = config.nodeEnv === 'production' ? null : config.devSeed;
