@@ -14,7 +14,7 @@ import { TokenRevocation } from './revocations/token-revocation.service.js';
 import { databaseProvider } from './storage/database.provider.js';
 import { DatabaseCloser } from './storage/database.closer.js';
 import { AccessTokenIssuer } from './tokens/access-token.issuer.js';
-import { AccessTokenVerifier } from './tokens/access-token.verifier.js';
+import { IssuedTokenVerifier } from './tokens/issued-token.verifier.js';
 import { IntrospectionController } from './tokens/introspection.controller.js';
 import { ResourceServerRegistry } from './tokens/resource-server.registry.js';
 import { TokenExchange } from './tokens/token-exchange.service.js';
@@ -55,7 +55,7 @@ import { UserAuthenticator } from './users/user-authenticator.service.js';
     UserAuthenticator,
     ResourceServerRegistry,
     AccessTokenIssuer,
-    AccessTokenVerifier,
+    IssuedTokenVerifier,
     TokenExchange,
     TokenRevocation,
   ],

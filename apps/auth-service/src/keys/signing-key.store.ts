@@ -6,8 +6,8 @@ import {
   importJWK,
   type CryptoKey,
   type JWK,
-  type JWSHeaderParameters,
 } from 'jose';
+import { InvalidTokenError, KeyResolver, type VerificationKey } from '@app/auth';
 import { AUDIT_EVENTS, type AuditLog } from '../audit/audit-log.service.js';
 import type { Clock } from '../common/clock.js';
 import { ADVISORY_LOCKS, type Database } from '../storage/database.js';
@@ -34,15 +34,6 @@ export interface PublishedKey {
   state: KeyState;
   publicJwk: JWK;
   publicKey: CryptoKey;
-}
-
-/** The token/event signature check failed because the kid is not one of ours (or not usable). */
-export class UnknownSigningKeyError extends Error {
-  readonly code = 'ERR_UNKNOWN_SIGNING_KEY' as const;
-  constructor(readonly kid: string | undefined) {
-    super('unknown signing key');
-    this.name = 'UnknownSigningKeyError';
-  }
 }
 
 interface SigningKeyRow {
@@ -72,13 +63,15 @@ export interface SigningKeyStoreOptions {
  * const keys = await SigningKeyStore.load({ db, audit, clock, keyEncryptionKey, algorithm: 'ES256', actor: 'auth-service' });
  * const jwt = await new SignJWT(claims).setProtectedHeader({ alg: keys.current.alg, kid: keys.current.kid }).sign(keys.current.privateKey);
  */
-export class SigningKeyStore {
+export class SigningKeyStore extends KeyResolver {
   private static readonly logger = new Logger(SigningKeyStore.name);
 
   private constructor(
     readonly current: ActiveSigningKey,
     private readonly published: Map<string, PublishedKey>,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Loads (or creates on first start) the keys; decrypts the current private key exactly once. */
   static async load(options: SigningKeyStoreOptions): Promise<SigningKeyStore> {
@@ -173,15 +166,12 @@ export class SigningKeyStore {
     return [...new Set([...this.published.values()].map((k) => k.alg))];
   }
 
-  /**
-   * A jose key resolver over our published keys: the header's `alg` must equal the key's alg.
-   *
-   * @example
-   * await jwtVerify(token, (header) => keys.resolveVerificationKey(header), { algorithms: keys.algorithms() });
-   */
-  async resolveVerificationKey(header: Pick<JWSHeaderParameters, 'kid' | 'alg'>): Promise<CryptoKey> {
-    const key = header.kid === undefined ? undefined : this.published.get(header.kid);
-    if (key === undefined || key.alg !== header.alg) throw new UnknownSigningKeyError(header.kid);
-    return key.publicKey;
+  /** Our published public key with this `kid`, bound to its alg (the {@link KeyResolver} port of `@app/auth`). */
+  override async getKey(kid: string): Promise<VerificationKey> {
+    const key = this.published.get(kid);
+    if (key === undefined) {
+      throw new InvalidTokenError('ERR_TOKEN_KEY_UNKNOWN', 'Not one of our published signing keys');
+    }
+    return { kid: key.kid, alg: key.alg, key: key.publicKey };
   }
 }

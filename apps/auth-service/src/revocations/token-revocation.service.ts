@@ -8,7 +8,7 @@ import { SigningKeyStore } from '../keys/signing-key.store.js';
 import { enqueueOutboxRecord } from '../outbox/outbox.repository.js';
 import { OutboxSignal } from '../outbox/outbox.signal.js';
 import { Database } from '../storage/database.js';
-import { AccessTokenVerifier } from '../tokens/access-token.verifier.js';
+import { IssuedTokenVerifier } from '../tokens/issued-token.verifier.js';
 import { ResourceServerRegistry } from '../tokens/resource-server.registry.js';
 
 /** What happened to a revocation request (never told to the client: RFC 7009 answers 200 either way). */
@@ -27,7 +27,7 @@ export class TokenRevocation {
   private readonly logger = new Logger(TokenRevocation.name);
 
   constructor(
-    @Inject(AccessTokenVerifier) private readonly verifier: AccessTokenVerifier,
+    @Inject(IssuedTokenVerifier) private readonly verifier: IssuedTokenVerifier,
     @Inject(SigningKeyStore) private readonly keys: SigningKeyStore,
     @Inject(ResourceServerRegistry) private readonly resourceServers: ResourceServerRegistry,
     @Inject(AuditLog) private readonly audit: AuditLog,

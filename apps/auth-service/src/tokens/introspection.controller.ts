@@ -3,7 +3,7 @@ import { ClientAuthenticator } from '../clients/client-authenticator.service.js'
 import { assertFormContentType, readFormParams } from '../oauth/form-params.js';
 import { OAuthExceptionFilter } from '../oauth/oauth-exception.filter.js';
 import { OAUTH_ERRORS, OAuthError } from '../oauth/oauth.error.js';
-import { AccessTokenVerifier } from './access-token.verifier.js';
+import { IssuedTokenVerifier } from './issued-token.verifier.js';
 
 /** RFC 7662 introspection response; only `active` when the token is not active. */
 export type IntrospectionResponse =
@@ -36,7 +36,7 @@ export class IntrospectionController {
 
   constructor(
     @Inject(ClientAuthenticator) private readonly clients: ClientAuthenticator,
-    @Inject(AccessTokenVerifier) private readonly verifier: AccessTokenVerifier,
+    @Inject(IssuedTokenVerifier) private readonly verifier: IssuedTokenVerifier,
   ) {}
 
   @Post('introspect')

@@ -20,6 +20,7 @@ class StaticKeys extends KeyResolver {
 }
 
 let signingKey: CryptoKey;
+let publicKey: CryptoKey;
 let otherKey: CryptoKey;
 let publicPem: string;
 let verifier: AccessTokenVerifier;
@@ -47,6 +48,7 @@ function base64url(value: string | Buffer): string {
 beforeAll(async () => {
   const pair = await generateKeyPair('ES256', { extractable: true });
   signingKey = pair.privateKey;
+  publicKey = pair.publicKey;
   otherKey = (await generateKeyPair('ES256')).privateKey;
   publicPem = await exportSPKI(pair.publicKey);
   const rsa = await generateKeyPair('RS256');
@@ -72,6 +74,15 @@ describe('AccessTokenVerifier', () => {
     expect(result.claims.sub).toBe('alice');
     expect(result.kid).toBe('k1');
     expect([...result.scopes]).toEqual(['orders:read', 'orders:write']);
+  });
+
+  it('checks no audience when none is configured (the issuer verifying its own tokens)', async () => {
+    const issuerSide = new AccessTokenVerifier(
+      { issuer: ISSUER, algorithms: ['ES256'], clockToleranceSeconds: 0, maxTokenBytes: 8192, clock: () => NOW_S * 1000 },
+      new StaticKeys([{ kid: 'k1', alg: 'ES256', key: publicKey }]),
+    );
+    await expect(issuerSide.verify(await sign(claims({ aud: 'billing-service' })))).resolves.toBeDefined();
+    await expect(issuerSide.verify(await sign(claims({ aud: undefined })))).rejects.toMatchObject({ code: 'ERR_TOKEN_CLAIMS_INVALID' });
   });
 
   it('accepts the application/at+jwt spelling of typ', async () => {

@@ -6,7 +6,11 @@ import type { AccessTokenClaims, AuthenticatedToken } from './access-token-claim
 /** Options of {@link AccessTokenVerifier}. */
 export interface AccessTokenVerifierOptions {
   readonly issuer: string;
-  readonly audiences: readonly string[];
+  /**
+   * A token's `aud` must name one of these. Resource servers always set it; only the issuer itself,
+   * checking its own tokens for revocation or introspection (RFC 7009, RFC 7662), leaves it out.
+   */
+  readonly audiences?: readonly string[];
   readonly algorithms: readonly string[];
   readonly clockToleranceSeconds: number;
   readonly maxTokenBytes: number;
@@ -53,7 +57,7 @@ export class AccessTokenVerifier {
       const verified = await jwtVerify<AccessTokenClaims>(token, key.key, {
         algorithms: [key.alg],
         issuer: this.options.issuer,
-        audience: [...this.options.audiences],
+        audience: this.options.audiences === undefined ? undefined : [...this.options.audiences],
         clockTolerance: this.options.clockToleranceSeconds,
         currentDate: new Date(now),
         requiredClaims: REQUIRED_CLAIMS,
