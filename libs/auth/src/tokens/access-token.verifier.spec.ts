@@ -82,7 +82,7 @@ describe('AccessTokenVerifier', () => {
       new StaticKeys([{ kid: 'k1', alg: 'ES256', key: publicKey }]),
     );
     await expect(issuerSide.verify(await sign(claims({ aud: 'billing-service' })))).resolves.toBeDefined();
-    await expect(issuerSide.verify(await sign(claims({ aud: undefined })))).rejects.toMatchObject({ code: 'ERR_TOKEN_CLAIMS_INVALID' });
+    await expect(issuerSide.verify(await sign(claims({ aud: undefined })))).rejects.toMatchObject({ code: 'ERR_TOKEN_AUDIENCE_INVALID' });
   });
 
   it('accepts the application/at+jwt spelling of typ', async () => {
