@@ -3,8 +3,8 @@ export type { AuthModuleOptions, ResolvedAuthOptions, RevocationFailurePolicy } 
 export { AuthReadiness } from './auth-readiness.js';
 export type { AuthReadinessStatus } from './auth-readiness.js';
 export { createClaimsDtoValidator } from './claims/claims-dto.validator.js';
-export { authOptionsFromEnv } from './config/auth-options.env.js';
-export type { ResourceServerEnvDefaults } from './config/auth-options.env.js';
+export { resourceServerConfigFromEnv } from './config/resource-server-config.env.js';
+export type { ResourceServerConfig, ResourceServerEnvDefaults } from './config/resource-server-config.env.js';
 export {
   AuthError,
   InsufficientScopeError,

@@ -1,27 +1,18 @@
-import { registerAs, type ConfigType } from '@nestjs/config';
-import { authOptionsFromEnv } from '@app/auth';
+import { registerAs } from '@nestjs/config';
+import { resourceServerConfigFromEnv, type ResourceServerConfig } from '@app/auth';
 
 /**
- * billing-service configuration: the only reader of `process.env` in this app.
- * `BILLING_HOST` (127.0.0.1), `BILLING_PORT` (3002), `NODE_ENV` (production → JSON logs), and the
- * `BILLING_*` auth variables of `authOptionsFromEnv`. Billing is fail-closed: while its revocation
- * index is not caught up it refuses every token.
+ * billing-service configuration: the only reader of `process.env` in this app. `BILLING_HOST`,
+ * `BILLING_PORT` (3002), `NODE_ENV` and the `BILLING_*` auth variables (see `resourceServerConfigFromEnv`).
+ * Billing is fail-closed: while its revocation index is not caught up it refuses every token (503).
  */
-export const billingConfig = registerAs('billing', () => {
-  const port = Number(process.env.BILLING_PORT ?? 3002);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new TypeError('BILLING_PORT must be a TCP port number');
-  }
-  return {
-    host: process.env.BILLING_HOST ?? '127.0.0.1',
-    port,
-    jsonLogs: process.env.NODE_ENV === 'production',
-    auth: authOptionsFromEnv(process.env, 'BILLING', {
-      audience: 'billing-service',
-      clientId: 'billing-service',
-      revocationFailurePolicy: 'closed',
-    }),
-  };
-});
+export const billingConfig = registerAs('billing', () =>
+  resourceServerConfigFromEnv(process.env, 'BILLING', {
+    port: 3002,
+    audience: 'billing-service',
+    clientId: 'billing-service',
+    revocationFailurePolicy: 'closed',
+  }),
+);
 
-export type BillingConfig = ConfigType<typeof billingConfig>;
+export type BillingConfig = ResourceServerConfig;

@@ -1,0 +1,55 @@
+import { describe, expect, it } from '@jest/globals';
+import { resolveAuthOptions, type AuthModuleOptions } from './auth-options.js';
+
+const valid: AuthModuleOptions = {
+  issuer: 'https://auth.example.com',
+  audience: 'orders-service',
+  kafka: { brokers: ['kafka:9092'], clientId: 'orders-service' },
+};
+
+describe('resolveAuthOptions', () => {
+  it('applies the documented defaults', () => {
+    expect(resolveAuthOptions(valid)).toMatchObject({
+      audiences: ['orders-service'],
+      jwksUri: 'https://auth.example.com/.well-known/jwks.json',
+      algorithms: ['ES256'],
+      clockToleranceSeconds: 30,
+      maxTokenBytes: 8192,
+      realm: 'orders-service',
+      revocationsTopic: 'auth.revocations.v1',
+      groupIdPrefix: 'orders-service.revocations',
+      revocationFailurePolicy: 'closed',
+      jwks: { cooldownMs: 30_000, maxAgeMs: 600_000, timeoutMs: 5_000 },
+    });
+  });
+
+  it.each([
+    ['http on loopback', { issuer: 'http://127.0.0.1:3000' }],
+    ['http off loopback with allowInsecureHttp', { issuer: 'http://auth-service:3000', allowInsecureHttp: true }],
+    ['several audiences and algorithms', { audience: ['a', 'b'], algorithms: ['ES256', 'EdDSA', 'PS256'] }],
+  ])('accepts %s', (_name, overrides) => {
+    expect(() => resolveAuthOptions({ ...valid, ...overrides } as AuthModuleOptions)).not.toThrow();
+  });
+
+  it.each([
+    ['issuer', { issuer: 'not a url' }],
+    ['issuer', { issuer: 'http://auth.example.com' }],
+    ['jwksUri', { jwksUri: 'http://keys.example.com/jwks.json' }],
+    ['audience', { audience: [] }],
+    ['audience', { audience: '' }],
+    ['algorithms', { algorithms: ['HS256'] }],
+    ['algorithms', { algorithms: ['none'] }],
+    ['algorithms', { algorithms: [] }],
+    ['clockToleranceSeconds', { clockToleranceSeconds: 301 }],
+    ['clockToleranceSeconds', { clockToleranceSeconds: 1.5 }],
+    ['maxTokenBytes', { maxTokenBytes: 10 }],
+    ['kafka.brokers', { kafka: { brokers: [], clientId: 'x' } }],
+    ['kafka.clientId', { kafka: { brokers: ['k:9092'], clientId: '' } }],
+    ['revocationFailurePolicy', { revocationFailurePolicy: 'sometimes' }],
+    ['jwks.cooldownMs', { jwks: { cooldownMs: -1 } }],
+  ])('refuses a bad %s at boot with a TypeError naming it', (option, overrides) => {
+    expect(() => resolveAuthOptions({ ...valid, ...overrides } as AuthModuleOptions)).toThrow(
+      expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(`AuthModuleOptions.${option}`) }),
+    );
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from '@jest/globals';
+import { resourceServerConfigFromEnv } from './resource-server-config.env.js';
+
+const defaults = { port: 3001, audience: 'orders-service', clientId: 'orders-service', revocationFailurePolicy: 'open' } as const;
+
+describe('resourceServerConfigFromEnv', () => {
+  it('applies the defaults', () => {
+    expect(resourceServerConfigFromEnv({}, 'ORDERS', defaults)).toEqual({
+      host: '127.0.0.1',
+      port: 3001,
+      jsonLogs: false,
+      auth: {
+        issuer: 'http://127.0.0.1:3000',
+        audience: 'orders-service',
+        jwksUri: undefined,
+        algorithms: undefined,
+        clockToleranceSeconds: undefined,
+        revocationFailurePolicy: 'open',
+        allowInsecureHttp: undefined,
+        kafka: { brokers: ['127.0.0.1:19092'], clientId: 'orders-service', revocationsTopic: undefined },
+      },
+    });
+  });
+
+  it('reads the prefixed variables and the shared ones', () => {
+    const config = resourceServerConfigFromEnv(
+      {
+        NODE_ENV: 'production',
+        KAFKA_BROKERS: 'k1:9092, k2:9092',
+        ORDERS_HOST: '0.0.0.0',
+        ORDERS_PORT: '8080',
+        ORDERS_ISSUER: 'https://auth.example.com',
+        ORDERS_ALGORITHMS: 'ES256,EdDSA',
+        ORDERS_CLOCK_TOLERANCE_SECONDS: '10',
+        ORDERS_REVOCATION_FAILURE_POLICY: 'closed',
+        ORDERS_ALLOW_INSECURE_HTTP: 'true',
+        BILLING_PORT: '9999',
+      },
+      'ORDERS',
+      defaults,
+    );
+    expect(config).toMatchObject({
+      host: '0.0.0.0',
+      port: 8080,
+      jsonLogs: true,
+      auth: {
+        issuer: 'https://auth.example.com',
+        algorithms: ['ES256', 'EdDSA'],
+        clockToleranceSeconds: 10,
+        revocationFailurePolicy: 'closed',
+        allowInsecureHttp: true,
+        kafka: { brokers: ['k1:9092', 'k2:9092'] },
+      },
+    });
+  });
+
+  it.each([
+    ['ORDERS_PORT', 'http'],
+    ['ORDERS_PORT', '70000'],
+    ['ORDERS_CLOCK_TOLERANCE_SECONDS', '-1'],
+    ['ORDERS_REVOCATION_FAILURE_POLICY', 'maybe'],
+    ['ORDERS_ALLOW_INSECURE_HTTP', 'yes'],
+  ])('names %s when its value %j does not parse', (name, value) => {
+    expect(() => resourceServerConfigFromEnv({ [name]: value }, 'ORDERS', defaults)).toThrow(
+      expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(name) }),
+    );
+  });
+});

@@ -1,0 +1,106 @@
+import type { AuthModuleOptions, RevocationFailurePolicy } from '../auth-options.js';
+
+/** Per-service defaults for {@link resourceServerConfigFromEnv}. */
+export interface ResourceServerEnvDefaults {
+  readonly port: number;
+  readonly audience: string;
+  readonly clientId: string;
+  readonly revocationFailurePolicy: RevocationFailurePolicy;
+}
+
+/** What a resource server's config file needs: where to listen, how to log, and the auth options. */
+export interface ResourceServerConfig {
+  readonly host: string;
+  readonly port: number;
+  /** JSON logs, in production. */
+  readonly jsonLogs: boolean;
+  readonly auth: AuthModuleOptions;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Builds a resource server's configuration from environment variables, for its config file (the only
+ * place that reads `process.env`; this function only reads the record it is given):
+ * `<PREFIX>_HOST` (default `127.0.0.1`), `<PREFIX>_PORT`, `NODE_ENV` (`production` → JSON logs) and the
+ * auth variables of {@link authOptionsFromEnv}. Throws a `TypeError` naming a variable that does not parse.
+ *
+ * @example
+ * ```ts
+ * export const ordersConfig = registerAs('orders', () =>
+ *   resourceServerConfigFromEnv(process.env, 'ORDERS', {
+ *     port: 3001, audience: 'orders-service', clientId: 'orders-service', revocationFailurePolicy: 'open',
+ *   }),
+ * );
+ * ```
+ */
+export function resourceServerConfigFromEnv(
+  env: Env,
+  prefix: string,
+  defaults: ResourceServerEnvDefaults,
+): ResourceServerConfig {
+  const port = parseInteger(`${prefix}_PORT`, readVariable(env, `${prefix}_PORT`)) ?? defaults.port;
+  if (port > 65_535) {
+    throw new TypeError(`${prefix}_PORT must be a TCP port number`);
+  }
+  return {
+    host: readVariable(env, `${prefix}_HOST`) ?? '127.0.0.1',
+    port,
+    jsonLogs: env.NODE_ENV === 'production',
+    auth: authOptionsFromEnv(env, prefix, defaults),
+  };
+}
+
+/**
+ * Builds {@link AuthModuleOptions} from environment variables named `<PREFIX>_…`. Variables: `<PREFIX>_ISSUER` (default `http://127.0.0.1:3000`), `<PREFIX>_AUDIENCE`,
+ * `<PREFIX>_JWKS_URI`, `<PREFIX>_ALGORITHMS` (comma list), `<PREFIX>_CLOCK_TOLERANCE_SECONDS`,
+ * `<PREFIX>_REVOCATIONS_TOPIC`, `<PREFIX>_REVOCATION_FAILURE_POLICY` (`open`|`closed`),
+ * `<PREFIX>_ALLOW_INSECURE_HTTP` (`true`|`false`), and the shared `KAFKA_BROKERS` (comma list,
+ * default `127.0.0.1:19092`).
+ */
+function authOptionsFromEnv(env: Env, prefix: string, defaults: ResourceServerEnvDefaults): AuthModuleOptions {
+  const read = (name: string): string | undefined => readVariable(env, `${prefix}_${name}`);
+  return {
+    issuer: read('ISSUER') ?? 'http://127.0.0.1:3000',
+    audience: read('AUDIENCE') ?? defaults.audience,
+    jwksUri: read('JWKS_URI'),
+    algorithms: parseList(read('ALGORITHMS')),
+    clockToleranceSeconds: parseInteger(`${prefix}_CLOCK_TOLERANCE_SECONDS`, read('CLOCK_TOLERANCE_SECONDS')),
+    revocationFailurePolicy: parsePolicy(`${prefix}_REVOCATION_FAILURE_POLICY`, read('REVOCATION_FAILURE_POLICY')) ??
+      defaults.revocationFailurePolicy,
+    allowInsecureHttp: parseBoolean(`${prefix}_ALLOW_INSECURE_HTTP`, read('ALLOW_INSECURE_HTTP')),
+    kafka: {
+      brokers: parseList(env.KAFKA_BROKERS) ?? ['127.0.0.1:19092'],
+      clientId: defaults.clientId,
+      revocationsTopic: read('REVOCATIONS_TOPIC'),
+    },
+  };
+}
+
+function readVariable(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === '' ? undefined : value;
+}
+
+function parseList(value: string | undefined): string[] | undefined {
+  const items = value?.split(',').map((item) => item.trim()).filter(Boolean);
+  return items === undefined || items.length === 0 ? undefined : items;
+}
+
+function parseInteger(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new TypeError(`${name} must be a whole number`);
+  return Number(value);
+}
+
+function parseBoolean(name: string, value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'true' && value !== 'false') throw new TypeError(`${name} must be true or false`);
+  return value === 'true';
+}
+
+function parsePolicy(name: string, value: string | undefined): RevocationFailurePolicy | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'open' && value !== 'closed') throw new TypeError(`${name} must be open or closed`);
+  return value;
+}
