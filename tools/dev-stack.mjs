@@ -12,6 +12,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { createInterface } from 'node:readline';
 import { REPO_ROOT, startBroker } from './kafka/broker.mjs';
 
 const BROKER_PORT = 19092;
@@ -125,8 +126,9 @@ async function startApp(app, kafkaBrokers) {
   });
   const entry = { app, child, exited };
   running.push(entry);
-  forEachLine(child.stdout, (line) => print(app.label, line));
-  forEachLine(child.stderr, (line) => print(app.label, line));
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => print(app.label, line));
+  }
   void exited.then(({ code, signal, error }) => {
     if (shuttingDown) return;
     const how = error ? error.message : signal ? `signal ${signal}` : `exit code ${code}`;
@@ -231,23 +233,6 @@ function portFromEnv(name, fallback) {
   return port;
 }
 
-/** Splits a stream into UTF-8 lines; flushes the last partial line at the end. */
-function forEachLine(stream, onLine) {
-  let buffered = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk) => {
-    buffered += chunk;
-    let newline;
-    while ((newline = buffered.indexOf('\n')) !== -1) {
-      onLine(buffered.slice(0, newline).replace(/\r$/, ''));
-      buffered = buffered.slice(newline + 1);
-    }
-  });
-  stream.on('end', () => {
-    if (buffered) onLine(buffered);
-    buffered = '';
-  });
-}
 
 function delay(ms) {
   return new Promise((resolveDelay) => setTimeout(resolveDelay, ms));

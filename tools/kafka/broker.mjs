@@ -22,6 +22,7 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:f
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const TOOL_DIR = dirname(fileURLToPath(import.meta.url));
@@ -207,8 +208,9 @@ export async function startBroker(options = {}) {
     if (!ready && line.includes(READY_LINE)) resolveReadyLine();
     onLog?.(line);
   };
-  forEachLine(child.stdout, onLine);
-  forEachLine(child.stderr, onLine);
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream, crlfDelay: Infinity }).on('line', onLine);
+  }
 
   const exited = new Promise((resolveExit) => {
     child.once('error', (error) => resolveExit({ code: null, signal: null, error }));
@@ -481,24 +483,6 @@ function run(command, args, { inherit = false } = {}) {
       ),
     );
     child.once('close', (code) => resolveRun({ code, output }));
-  });
-}
-
-/** Splits a stream into lines (UTF-8), calling `onLine` for each; flushes the last partial line at the end. */
-function forEachLine(stream, onLine) {
-  let buffered = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk) => {
-    buffered += chunk;
-    let newline;
-    while ((newline = buffered.indexOf('\n')) !== -1) {
-      onLine(buffered.slice(0, newline).replace(/\r$/, ''));
-      buffered = buffered.slice(newline + 1);
-    }
-  });
-  stream.on('end', () => {
-    if (buffered) onLine(buffered);
-    buffered = '';
   });
 }
 
