@@ -1,34 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { performance } from 'node:perf_hooks';
 import { callWithToken, clientCredentialsToken, CLIENTS, introspect, revokeToken } from './support/oauth-client.js';
-import {
-  startAuthService,
-  startBillingService,
-  startOrdersService,
-  uniqueKafkaSetup,
-  type RunningService,
-} from './support/services.js';
+import { startStack, type Stack } from './support/services.js';
 import { waitFor } from './support/wait-for.js';
 
 const REVOCATIONS = 20;
 
-let auth: RunningService & { config: { issuer: string } };
-let orders: RunningService;
-let billing: RunningService;
+let stack: Stack;
+let auth: Stack['auth'];
+let orders: Stack['orders'];
+let billing: Stack['billing'];
 
 beforeAll(async () => {
-  const kafka = uniqueKafkaSetup(process.env.KAFKA_BROKERS!);
-  auth = await startAuthService(kafka);
-  orders = await startOrdersService({ issuer: auth.config.issuer, kafka });
-  billing = await startBillingService({ issuer: auth.config.issuer, kafka });
-  for (const service of [orders, billing]) {
-    await waitFor('readiness', async () => ((await fetch(`${service.url}/health`)).ok ? true : undefined));
-  }
+  stack = await startStack(process.env.KAFKA_BROKERS!);
+  ({ auth, orders, billing } = stack);
 });
 
 afterAll(async () => {
-  await Promise.all([orders?.close(), billing?.close()]);
-  await auth?.close();
+  await stack?.close();
 });
 
 /** Milliseconds from `since` until `url` first answers 401 `ERR_TOKEN_REVOKED` (polled every millisecond, bounded). */

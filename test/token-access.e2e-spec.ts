@@ -3,34 +3,22 @@ import type { JWK } from 'jose';
 import { SigningKeyStore } from '../apps/auth-service/src/keys/signing-key.store.js';
 import { claimsOf, hs256WithPublicKey, signWith, tamper, unsigned } from './support/crafted-tokens.js';
 import { callWithToken, clientCredentialsToken, CLIENTS } from './support/oauth-client.js';
-import {
-  startAuthService,
-  startBillingService,
-  startOrdersService,
-  uniqueKafkaSetup,
-  type RunningService,
-} from './support/services.js';
-import { waitFor } from './support/wait-for.js';
+import { startStack, type Stack } from './support/services.js';
 
-let auth: RunningService & { config: { issuer: string } };
-let orders: RunningService;
-let billing: RunningService;
+let stack: Stack;
+let auth: Stack['auth'];
+let orders: Stack['orders'];
+let billing: Stack['billing'];
 let fullToken: string;
 
 beforeAll(async () => {
-  const kafka = uniqueKafkaSetup(process.env.KAFKA_BROKERS!);
-  auth = await startAuthService(kafka);
-  orders = await startOrdersService({ issuer: auth.config.issuer, kafka });
-  billing = await startBillingService({ issuer: auth.config.issuer, kafka });
-  for (const service of [orders, billing]) {
-    await waitFor('readiness', async () => ((await fetch(`${service.url}/health`)).ok ? true : undefined));
-  }
+  stack = await startStack(process.env.KAFKA_BROKERS!);
+  ({ auth, orders, billing } = stack);
   fullToken = await clientCredentialsToken(auth.url, CLIENTS.demo, 'orders:read orders:write billing:read');
 });
 
 afterAll(async () => {
-  await Promise.all([orders?.close(), billing?.close()]);
-  await auth?.close();
+  await stack?.close();
 });
 
 describe('a client_credentials token', () => {

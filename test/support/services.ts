@@ -13,6 +13,7 @@ import { billingConfig } from '../../apps/billing-service/src/config/billing.con
 import { AppModule as OrdersModule } from '../../apps/orders-service/src/app.module.js';
 import { ordersConfig } from '../../apps/orders-service/src/config/orders.config.js';
 import { freePort } from './free-port.js';
+import { waitFor } from './wait-for.js';
 import { withEnv } from './with-env.js';
 
 /** A service running in this test process on a loopback port. */
@@ -118,4 +119,32 @@ export function startOrdersService(setup: ResourceServerSetup): Promise<RunningS
 export function startBillingService(setup: ResourceServerSetup): Promise<RunningService> {
   const config = withEnv(resourceServerEnv('BILLING', setup), () => billingConfig());
   return start({ module: BillingModule, configKey: billingConfig.KEY, config });
+}
+
+/** The three services on one topic of their own, both resource servers ready (caught up, keys loaded). */
+export interface Stack {
+  readonly auth: RunningService & { config: AuthServiceConfig };
+  readonly orders: RunningService;
+  readonly billing: RunningService;
+  close(): Promise<void>;
+}
+
+/** Starts auth-service, orders-service and billing-service against `brokers` and waits until both are ready. */
+export async function startStack(brokers: string): Promise<Stack> {
+  const kafka = uniqueKafkaSetup(brokers);
+  const auth = await startAuthService(kafka);
+  const orders = await startOrdersService({ issuer: auth.config.issuer, kafka });
+  const billing = await startBillingService({ issuer: auth.config.issuer, kafka });
+  for (const service of [orders, billing]) {
+    await waitFor(`${service.url} readiness`, async () => ((await fetch(`${service.url}/health`)).ok ? true : undefined));
+  }
+  return {
+    auth,
+    orders,
+    billing,
+    close: async () => {
+      await Promise.all([orders.close(), billing.close()]);
+      await auth.close();
+    },
+  };
 }
