@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import type { LoggerService } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import {
@@ -18,6 +17,7 @@ import { Clock } from './common/clock.js';
 import { authServiceConfig, loadAuthServiceConfig, type AuthServiceConfig } from './config/auth-service.config.js';
 import { configureApp } from './configure-app.js';
 import { Database } from './storage/database.js';
+import { CapturingLogger } from '../../../test/support/capturing-logger.js';
 
 jest.setTimeout(60_000);
 
@@ -25,19 +25,6 @@ const ISSUER = 'http://auth.test';
 const DEMO = { id: 'demo-app', secret: 'dev-only-demo-app-secret' };
 const READER = { id: 'orders-reader', secret: 'dev-only-orders-reader-secret' };
 const ALICE = { username: 'alice', password: 'dev-only-alice-password', id: '5b0c2f6e-7d1a-4c61-9a57-0d3f1c2b8e41' };
-
-/** Keeps every log line so the suite can prove no secret, password or token was logged. */
-class CapturingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log = (...args: unknown[]): void => this.capture(args);
-  error = (...args: unknown[]): void => this.capture(args);
-  warn = (...args: unknown[]): void => this.capture(args);
-  debug = (...args: unknown[]): void => this.capture(args);
-  verbose = (...args: unknown[]): void => this.capture(args);
-  private capture(args: unknown[]): void {
-    this.lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
-  }
-}
 
 const basic = (client: { id: string; secret: string }): string =>
   `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString('base64')}`;

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import type { LoggerService } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
@@ -7,20 +6,9 @@ import { AppModule } from '../app.module.js';
 import { authServiceConfig, loadAuthServiceConfig } from '../config/auth-service.config.js';
 import { configureApp } from '../configure-app.js';
 import { Database } from '../storage/database.js';
+import { CapturingLogger } from '../../../../test/support/capturing-logger.js';
 
 jest.setTimeout(60_000);
-
-class CapturingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log = (...args: unknown[]): void => this.capture(args);
-  error = (...args: unknown[]): void => this.capture(args);
-  warn = (...args: unknown[]): void => this.capture(args);
-  debug = (...args: unknown[]): void => this.capture(args);
-  verbose = (...args: unknown[]): void => this.capture(args);
-  private capture(args: unknown[]): void {
-    this.lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
-  }
-}
 
 async function poll(condition: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;

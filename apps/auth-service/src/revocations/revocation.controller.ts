@@ -1,6 +1,7 @@
-import { Body, Controller, Header, Headers, HttpCode, Inject, Post, UseFilters } from '@nestjs/common';
+import { Controller, Headers, Inject, UseFilters } from '@nestjs/common';
 import { ClientAuthenticator } from '../clients/client-authenticator.service.js';
-import { assertFormContentType, readFormParams } from '../oauth/form-params.js';
+import type { FormParams } from '../oauth/form-params.js';
+import { OAuthEndpoint, OAuthForm } from '../oauth/oauth-endpoint.decorator.js';
 import { OAuthExceptionFilter } from '../oauth/oauth-exception.filter.js';
 import { OAUTH_ERRORS, OAuthError } from '../oauth/oauth.error.js';
 import { TokenRevocation } from './token-revocation.service.js';
@@ -20,16 +21,11 @@ export class RevocationController {
     @Inject(TokenRevocation) private readonly revocations: TokenRevocation,
   ) {}
 
-  @Post('revoke')
-  @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
+  @OAuthEndpoint('revoke')
   async revoke(
     @Headers('authorization') authorization: string | undefined,
-    @Headers('content-type') contentType: string | undefined,
-    @Body() body: unknown,
+    @OAuthForm() params: FormParams,
   ): Promise<void> {
-    assertFormContentType(contentType);
-    const params = readFormParams(body);
     const client = await this.clients.authenticate(authorization, params);
     const token = params.get('token');
     if (token === undefined) throw new OAuthError(OAUTH_ERRORS.invalidRequest, 'token is required');

@@ -1,6 +1,7 @@
-import { Body, Controller, Header, Headers, HttpCode, Inject, Logger, Post, UseFilters } from '@nestjs/common';
+import { Controller, Headers, Inject, Logger, UseFilters } from '@nestjs/common';
 import { ClientAuthenticator } from '../clients/client-authenticator.service.js';
-import { assertFormContentType, readFormParams } from '../oauth/form-params.js';
+import type { FormParams } from '../oauth/form-params.js';
+import { OAuthEndpoint, OAuthForm } from '../oauth/oauth-endpoint.decorator.js';
 import { OAuthExceptionFilter } from '../oauth/oauth-exception.filter.js';
 import { OAUTH_ERRORS, OAuthError } from '../oauth/oauth.error.js';
 import { IssuedTokenVerifier } from './issued-token.verifier.js';
@@ -39,17 +40,11 @@ export class IntrospectionController {
     @Inject(IssuedTokenVerifier) private readonly verifier: IssuedTokenVerifier,
   ) {}
 
-  @Post('introspect')
-  @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
-  @Header('Pragma', 'no-cache')
+  @OAuthEndpoint('introspect')
   async introspect(
     @Headers('authorization') authorization: string | undefined,
-    @Headers('content-type') contentType: string | undefined,
-    @Body() body: unknown,
+    @OAuthForm() params: FormParams,
   ): Promise<IntrospectionResponse> {
-    assertFormContentType(contentType);
-    const params = readFormParams(body);
     const client = await this.clients.authenticate(authorization, params);
     const token = params.get('token');
     if (token === undefined) throw new OAuthError(OAUTH_ERRORS.invalidRequest, 'token is required');

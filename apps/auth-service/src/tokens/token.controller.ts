@@ -1,5 +1,6 @@
-import { Body, Controller, Header, Headers, HttpCode, Inject, Post, UseFilters } from '@nestjs/common';
-import { assertFormContentType, readFormParams } from '../oauth/form-params.js';
+import { Controller, Headers, Inject, UseFilters } from '@nestjs/common';
+import type { FormParams } from '../oauth/form-params.js';
+import { OAuthEndpoint, OAuthForm } from '../oauth/oauth-endpoint.decorator.js';
 import { OAuthExceptionFilter } from '../oauth/oauth-exception.filter.js';
 import { TokenExchange, type TokenResponse } from './token-exchange.service.js';
 
@@ -15,16 +16,11 @@ import { TokenExchange, type TokenResponse } from './token-exchange.service.js';
 export class TokenController {
   constructor(@Inject(TokenExchange) private readonly exchange: TokenExchange) {}
 
-  @Post('token')
-  @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
-  @Header('Pragma', 'no-cache')
+  @OAuthEndpoint('token')
   async token(
     @Headers('authorization') authorization: string | undefined,
-    @Headers('content-type') contentType: string | undefined,
-    @Body() body: unknown,
+    @OAuthForm(['resource']) params: FormParams,
   ): Promise<TokenResponse> {
-    assertFormContentType(contentType);
-    return this.exchange.exchange(authorization, readFormParams(body, ['resource']));
+    return this.exchange.exchange(authorization, params);
   }
 }
