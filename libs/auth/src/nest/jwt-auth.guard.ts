@@ -28,11 +28,12 @@ export class JwtAuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride(Public, targets) === true) {
+    if (this.reflector.getAllAndOverride(Public, [context.getHandler(), context.getClass()]) === true) {
       return true;
     }
-    const requiredScopes = this.reflector.getAllAndMerge(RequiredScopes, targets) ?? [];
+    // Controller scopes first, then the handler's: the order the challenge lists them in.
+    const merged = this.reflector.getAllAndMerge(RequiredScopes, [context.getClass(), context.getHandler()]) ?? [];
+    const requiredScopes = [...new Set(merged)];
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     request[AUTHENTICATED_TOKEN] = await this.authenticator.authenticate(request.headers.authorization, requiredScopes);
     return true;

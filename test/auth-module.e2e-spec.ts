@@ -1,0 +1,198 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Controller, Get, Post, type INestApplication } from '@nestjs/common';
+import type { AbstractHttpAdapter } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { IsIn } from 'class-validator';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
+import { AuthModule, AuthReadiness, Claims, Public, Scopes } from '@app/auth';
+import {
+  encodeRevocationEvent,
+  ensureTopics,
+  EventProducer,
+  KafkaConnection,
+  revocationRecordKey,
+  topicSpecs,
+  type EventSigner,
+  type Revocation,
+} from '@app/events';
+import { callWithToken } from './support/oauth-client.js';
+import { uniqueKafkaSetup } from './support/services.js';
+import { waitFor } from './support/wait-for.js';
+
+/**
+ * AuthModule built as a user of the library would build it (guardAllRoutes, @Public, merged @Scopes,
+ * @Claims, a claims DTO), on Express and on Fastify, fed by a JWKS endpoint and revocation events this
+ * spec publishes itself to the real broker — no auth-service involved.
+ */
+
+const ISSUER = 'https://issuer.example';
+
+class ItemsClaims {
+  @IsIn(['trusted-client'])
+  client_id!: string;
+}
+
+@Controller('items')
+@Scopes('items:read')
+class ItemsController {
+  @Get()
+  list(@Claims('sub') subject: string): { subject: string } {
+    return { subject };
+  }
+
+  @Post()
+  @Scopes('items:write')
+  create(): { created: true } {
+    return { created: true };
+  }
+
+  @Public()
+  @Get('catalogue')
+  catalogue(): { public: true } {
+    return { public: true };
+  }
+}
+
+let jwks: Server;
+let jwksUri: string;
+let trusted: EventSigner & { privateKey: CryptoKey };
+let untrusted: EventSigner & { privateKey: CryptoKey };
+let second: EventSigner & { privateKey: CryptoKey };
+const kafka = uniqueKafkaSetup(process.env.KAFKA_BROKERS!);
+const connection = new KafkaConnection({ brokers: kafka.brokers.split(','), clientId: 'auth-module-spec' });
+const producer = new EventProducer(connection);
+
+async function signer(kid: string): Promise<EventSigner & { privateKey: CryptoKey }> {
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  return { kid, alg: 'ES256', privateKey };
+}
+
+function accessToken(key: EventSigner & { privateKey: CryptoKey }, claims: JWTPayload = {}): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({
+    iss: ISSUER,
+    sub: 'user-1',
+    aud: 'items-api',
+    client_id: 'trusted-client',
+    scope: 'items:read',
+    jti: crypto.randomUUID(),
+    iat: now,
+    exp: now + 300,
+    ...claims,
+  })
+    .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'at+jwt' })
+    .sign(key.privateKey);
+}
+
+async function publish(revocation: Revocation, key = trusted, issuer = ISSUER): Promise<void> {
+  const value = await encodeRevocationEvent(revocation, { issuer, audience: 'items-api', signer: key });
+  await producer.send(kafka.revocationsTopic, [{ key: revocationRecordKey(revocation.target), value }]);
+}
+
+beforeAll(async () => {
+  [trusted, untrusted, second] = await Promise.all([signer('trusted'), signer('untrusted'), signer('second')]);
+  const publicJwks = {
+    keys: await Promise.all(
+      [trusted, second].map(async (key) => ({ ...(await exportJWK(key.privateKey)), d: undefined, kid: key.kid, alg: 'ES256' })),
+    ),
+  };
+  jwks = createServer((_request, response) => response.end(JSON.stringify(publicJwks)));
+  await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+  jwksUri = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`;
+  await ensureTopics(connection, topicSpecs({ revocationRetentionMs: 3_600_000, revocationsTopic: kafka.revocationsTopic }));
+  await producer.connect();
+});
+
+afterAll(async () => {
+  await producer.disconnect();
+  await new Promise((resolve) => jwks.close(resolve));
+});
+
+describe.each<[string, () => AbstractHttpAdapter | undefined]>([
+  ['Express', () => undefined],
+  ['Fastify', () => new FastifyAdapter()],
+])('AuthModule on %s', (_adapterName, adapter) => {
+  let app: INestApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        AuthModule.forRoot({
+          issuer: ISSUER,
+          audience: 'items-api',
+          jwksUri,
+          claimsDto: ItemsClaims,
+          kafka: { brokers: kafka.brokers.split(','), clientId: 'items-api', revocationsTopic: kafka.revocationsTopic },
+          guardAllRoutes: true,
+        }),
+      ],
+      controllers: [ItemsController],
+    }).compile();
+    app = moduleRef.createNestApplication(adapter() as never, { logger: ['error'] });
+    await app.listen(0, '127.0.0.1');
+    url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    await waitFor('readiness', () => (app.get(AuthReadiness).ready ? true : undefined));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('guards every route when guardAllRoutes is set, except @Public ones', async () => {
+    expect((await callWithToken(`${url}/items`)).status).toBe(401);
+    expect(await callWithToken(`${url}/items/catalogue`)).toMatchObject({ status: 200, body: { public: true } });
+  });
+
+  it('hands the handler the verified claims', async () => {
+    expect(await callWithToken(`${url}/items`, await accessToken(trusted))).toMatchObject({
+      status: 200,
+      body: { subject: 'user-1' },
+    });
+  });
+
+  it('requires the controller and the handler scopes together', async () => {
+    const post = async (scope: string) =>
+      fetch(`${url}/items`, { method: 'POST', headers: { authorization: `Bearer ${await accessToken(trusted, { scope })}` } });
+    const readOnly = await post('items:read');
+    expect(readOnly.status).toBe(403);
+    expect(readOnly.headers.get('www-authenticate')).toContain('scope="items:read items:write"');
+    expect((await post('items:write')).status).toBe(403);
+    expect((await post('items:read items:write')).status).toBe(201);
+  });
+
+  it('refuses claims that fail the claims DTO as invalid_token', async () => {
+    const response = await callWithToken(`${url}/items`, await accessToken(trusted, { client_id: 'other-client' }));
+    expect(response).toMatchObject({ status: 401, body: { errorCode: 'ERR_TOKEN_CLAIMS_INVALID' } });
+  });
+
+  it('applies subject and key revocations from Kafka, and drops events it cannot trust', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const subject = `user-${crypto.randomUUID()}`;
+    const before = await accessToken(trusted, { sub: subject, iat: now - 5 });
+    const byRetiredKey = await accessToken(second, { sub: `other-${subject}` });
+    const dropped = app.get(AuthReadiness).status().revocations.dropped;
+
+    await publish({ target: { type: 'sub', value: subject }, revokedAt: now - 1, expiresAt: now + 300 }, untrusted);
+    await publish({ target: { type: 'sub', value: subject }, revokedAt: now - 1, expiresAt: now + 300 }, trusted, 'https://evil.example');
+    await waitFor('both forged events to be dropped', () =>
+      app.get(AuthReadiness).status().revocations.dropped >= dropped + 2 ? true : undefined,
+    );
+    expect((await callWithToken(`${url}/items`, before)).status).toBe(200);
+
+    await publish({ target: { type: 'sub', value: subject }, revokedAt: now - 1, expiresAt: now + 300 });
+    await publish({ target: { type: 'kid', value: second.kid }, revokedAt: now, expiresAt: now + 300 });
+    await waitFor('the subject revocation', async () =>
+      (await callWithToken(`${url}/items`, before)).status === 401 ? true : undefined,
+    );
+    expect(await callWithToken(`${url}/items`, before)).toMatchObject({ body: { errorCode: 'ERR_TOKEN_REVOKED' } });
+    await waitFor('the key revocation', async () =>
+      (await callWithToken(`${url}/items`, byRetiredKey)).status === 401 ? true : undefined,
+    );
+    const reauthenticated = await accessToken(trusted, { sub: subject, iat: now + 1 });
+    expect((await callWithToken(`${url}/items`, reauthenticated)).status).toBe(200);
+  });
+});
