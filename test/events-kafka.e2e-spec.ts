@@ -14,6 +14,7 @@ import {
   type EventRecord,
   type TopicReaderOptions,
 } from '@app/events';
+import { startBroker } from '../tools/kafka/broker.mjs';
 
 /**
  * libs/events against the real broker the e2e global setup provides (KAFKA_BROKERS). Nothing is mocked.
@@ -324,9 +325,6 @@ describe('TopicReader failure handling', () => {
 
 describe('broker loss (a broker of its own, stopped and restarted)', () => {
   it('the reader survives and resumes without redelivery; a send fails within bounds, then succeeds', async () => {
-    // Untyped on purpose: tools/ is plain ESM JavaScript without declarations.
-    const brokerTool = new URL('../tools/kafka/broker.mjs', import.meta.url).href;
-    const { startBroker } = await import(brokerTool);
     const dataDir = await mkdtemp(join(tmpdir(), 'events-e2e-broker-'));
     let broker = await startBroker({ dataDir });
     const ownConnection = new KafkaConnection({ brokers: [broker.brokers], clientId: `events-e2e-loss-${run}` });

@@ -1,19 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { rm } from 'node:fs/promises';
 import { Database } from '../apps/auth-service/src/storage/database.js';
-import { startDedicatedBroker, type Broker } from './support/dedicated-broker.js';
+import { startBroker, type BrokerHandle } from '../tools/kafka/broker.mjs';
 import { callWithToken, clientCredentialsToken, CLIENTS, revokeToken } from './support/oauth-client.js';
 import { startAuthService, startOrdersService, uniqueKafkaSetup, type RunningService } from './support/services.js';
 import { waitFor } from './support/wait-for.js';
 
 const REVOKED_WHILE_DOWN = 5;
 
-let broker: Broker;
+let broker: BrokerHandle;
 let auth: RunningService & { config: { issuer: string } };
 let orders: RunningService;
 
 beforeAll(async () => {
-  broker = await startDedicatedBroker();
+  broker = await startBroker();
   const kafka = uniqueKafkaSetup(broker.brokers);
   auth = await startAuthService(kafka);
   orders = await startOrdersService({ issuer: auth.config.issuer, kafka });
@@ -47,7 +47,7 @@ describe('revocations made while the broker is down', () => {
     const pending = await db.query<{ count: string }>('SELECT count(*)::text AS count FROM outbox WHERE sent_at IS NULL');
     expect(Number(pending[0]!.count)).toBe(REVOKED_WHILE_DOWN);
 
-    broker = await startDedicatedBroker({ port: broker.port, controllerPort: broker.controllerPort, dataDir: broker.dataDir });
+    broker = await startBroker({ port: broker.port, controllerPort: broker.controllerPort, dataDir: broker.dataDir });
     for (const token of tokens) {
       await waitFor(
         'orders to refuse a token revoked during the outage',

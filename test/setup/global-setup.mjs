@@ -4,8 +4,7 @@
  * - unset: starts the project's own single-node KRaft broker (tools/kafka/broker.mjs) on free ports with a fresh
  *   temporary data dir, exports `KAFKA_BROKERS` (tests run --runInBand in this process) and keeps the handle for
  *   global-teardown.mjs.
- * Also exports `KAFKA_BROKER_MODULE` (absolute path of broker.mjs) for tests that start a dedicated broker; a
- * test may as well `import { startBroker } from '../tools/kafka/broker.mjs'`.
+ * A test that needs a broker of its own (to stop and restart it) imports `startBroker` from tools/kafka/broker.mjs.
  * Postgres is not started here: apps use `DATABASE_URL` or an embedded pglite.
  *
  * @example
@@ -15,14 +14,12 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startBroker } from '../../tools/kafka/broker.mjs';
 
 /** Key on globalThis under which the started broker is handed to global-teardown.mjs. */
 export const E2E_BROKER_KEY = Symbol.for('auth-layer.e2e.kafka-broker');
 
 export default async function globalSetup() {
-  process.env.KAFKA_BROKER_MODULE = fileURLToPath(new URL('../../tools/kafka/broker.mjs', import.meta.url));
   if (process.env.KAFKA_BROKERS) {
     process.stderr.write(`\ne2e: using the existing Kafka broker KAFKA_BROKERS=${process.env.KAFKA_BROKERS}\n`);
     return;

@@ -26,6 +26,7 @@ export type { AuthModuleExtras } from './nest/auth.module-definition.js';
 export { Claims } from './nest/claims.decorator.js';
 export { HealthController } from './nest/health.controller.js';
 export { JwtAuthGuard } from './nest/jwt-auth.guard.js';
+export { toEventLogger } from './nest/nest-event-logger.js';
 export { Public } from './nest/public.decorator.js';
 export { Scopes } from './nest/scopes.decorator.js';
 export { RevocationFeed } from './revocations/revocation-feed.js';

@@ -27,3 +27,4 @@ export { EventPublishError } from './event-publish.error.js';
 export { describeTopics, ensureTopics } from './topic-admin.js';
 export type { EventRecord } from './event-record.js';
 export { TopicReader, type TopicReaderOptions } from './topic-reader.js';
+export { describeError } from './describe-error.js';

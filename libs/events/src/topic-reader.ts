@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import { describeError } from './describe-error.js';
 import type { EventLogger } from './event-logger.js';
 import type { EventRecord } from './event-record.js';
 import { kafkaClientOf, type KafkaConnection } from './kafka-connection.js';
@@ -155,7 +156,7 @@ export class TopicReader {
       this.logger.error('topic reader startup failed', {
         topic: this.topic,
         groupId: this.groupId,
-        error: describe(error),
+        error: describeError(error),
       });
     });
   }
@@ -214,7 +215,7 @@ export class TopicReader {
           topic: this.topic,
           groupId: this.groupId,
           attempt,
-          error: describe(error),
+          error: describeError(error),
         });
         await this.consumer.disconnect();
         await sleep(backoffMs(attempt, STARTUP_BACKOFF_MS.initial, STARTUP_BACKOFF_MS.max), this.abort.signal);
@@ -250,7 +251,7 @@ export class TopicReader {
         }
         this.checkCaughtUp();
       } catch (error) {
-        this.logger.debug('topic reader cannot re-check low watermarks', { topic: this.topic, error: describe(error) });
+        this.logger.debug('topic reader cannot re-check low watermarks', { topic: this.topic, error: describeError(error) });
       }
     }
     await this.admin.disconnect();
@@ -291,7 +292,7 @@ export class TopicReader {
           offset: record.offset,
           attempt,
           retryInMs: delay,
-          error: describe(error),
+          error: describeError(error),
         });
         for (let waited = 0; waited < delay; waited += HEARTBEAT_SLICE_MS) {
           await sleep(Math.min(HEARTBEAT_SLICE_MS, delay - waited), this.abort.signal);
@@ -322,7 +323,7 @@ export class TopicReader {
     this.logger.error('topic reader crashed and will not restart', {
       topic: this.topic,
       groupId: this.groupId,
-      error: describe(error),
+      error: describeError(error),
     });
     this.caughtUpSignal.reject(new Error('TopicReader crashed before catching up', { cause: error }));
   }
@@ -377,10 +378,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done, { once: true });
   });
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 interface Deferred {

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Logger, ServiceUnavailableException } from '@nestjs/common';
-import { describeError } from '../common/nest-event.logger.js';
+import { describeError } from '@app/events';
 import { Database } from '../storage/database.js';
 
 /**

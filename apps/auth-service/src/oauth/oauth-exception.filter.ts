@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
+import { describeError } from '@app/events';
 import { OAUTH_ERRORS, OAuthError, toOAuthErrorResponse } from './oauth.error.js';
 
 /** The parts of Express's request/response this filter uses (no `@types/express` in the repo). */
@@ -30,7 +31,12 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     const response = http.getResponse<HttpResponseLike>();
     const error = this.toOAuthError(exception);
     const { status, headers, body } = toOAuthErrorResponse(error);
-    const log = { msg: 'oauth request refused', path: request.path, error: body.error, cause: describe(error.cause) };
+    const log = {
+      msg: 'oauth request refused',
+      path: request.path,
+      error: body.error,
+      cause: error.cause === undefined ? undefined : describeError(error.cause),
+    };
     if (status >= 500) this.logger.error({ ...log, stack: exception instanceof Error ? exception.stack : undefined });
     else this.logger.log(log);
     response.status(status).set(headers).json(body);
@@ -44,11 +50,4 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     }
     return new OAuthError(OAUTH_ERRORS.serverError, undefined, { cause: exception });
   }
-}
-
-function describe(cause: unknown): string | undefined {
-  if (cause === undefined) return undefined;
-  if (cause instanceof Error)
-    return `${cause.name}${'code' in cause ? ` ${String(cause.code)}` : ''}: ${cause.message}`;
-  return String(cause);
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { EventProducer, KafkaConnection, ensureTopics, topicSpecs } from '@app/events';
-import { describeError, nestEventLogger } from '../common/nest-event.logger.js';
+import { EventProducer, KafkaConnection, describeError, ensureTopics, topicSpecs } from '@app/events';
+import { toEventLogger } from '@app/auth';
 import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
 import { ADVISORY_LOCKS, CHANNELS, Database, type AdvisoryLock, type Listener } from '../storage/database.js';
 import { markOutboxSent, readUnsentOutbox, type OutboxRecord } from './outbox.repository.js';
@@ -189,7 +189,7 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
     const { kafka } = this.config;
     this.connection ??= new KafkaConnection(
       { brokers: kafka.brokers, clientId: kafka.clientId },
-      nestEventLogger(new Logger('Kafka')),
+      toEventLogger(new Logger('Kafka')),
     );
     return this.connection;
   }

@@ -1,5 +1,5 @@
 import { importJWK, type JWK } from 'jose';
-import type { EventLogger } from '@app/events';
+import { describeError, type EventLogger } from '@app/events';
 import { InvalidTokenError, KeySourceUnavailableError } from '../errors/auth.errors.js';
 import { KeyResolver, type VerificationKey } from './verification-key.js';
 
@@ -114,7 +114,7 @@ export class JwksKeyCache extends KeyResolver {
     this.refresh().catch((error: unknown) => {
       this.options.logger.warn('Background JWKS refresh failed; serving the cached keys', {
         jwksUri: this.options.jwksUri,
-        error: describe(error),
+        error: describeError(error),
       });
     });
   }
@@ -187,7 +187,7 @@ export class JwksKeyCache extends KeyResolver {
       this.options.logger.warn('Ignoring a JWKS key that does not import for its alg', {
         kid: candidate.kid,
         alg: candidate.alg,
-        error: describe(error),
+        error: describeError(error),
       });
       return undefined;
     }
@@ -221,8 +221,4 @@ function parseKeys(body: string): unknown[] | undefined {
   } catch {
     return undefined;
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -1,5 +1,6 @@
 import { Catch, Inject, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { describeError } from '@app/events';
 import {
   AuthError,
   InsufficientScopeError,
@@ -21,7 +22,7 @@ interface ErrorResponse {
 }
 
 /** Public messages are fixed per code: the reason details go to the log only. */
-function describeError(error: AuthError): ErrorResponse {
+function answerFor(error: AuthError): ErrorResponse {
   if (error instanceof MissingTokenError) return { status: 401, message: 'Authentication required' };
   if (error instanceof InvalidRequestError) return { status: 400, error: 'invalid_request', message: 'Malformed Authorization header' };
   if (error instanceof InvalidTokenError) return { status: 401, error: 'invalid_token', message: TOKEN_MESSAGES[error.code] };
@@ -71,7 +72,7 @@ export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
   catch(error: AuthError, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<unknown>();
     const { httpAdapter } = this.adapterHost;
-    const answer = describeError(error);
+    const answer = answerFor(error);
     this.log(error, answer.status);
     const challenge = this.challenge(error, answer);
     if (challenge !== undefined) {
@@ -103,16 +104,12 @@ export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
   }
 
   private log(error: AuthError, status: number): void {
-    const fields = { code: error.code, status, reason: error.message, cause: describeCause(error.cause) };
+    const cause = error.cause instanceof Error ? describeError(error.cause) : error.cause;
+    const fields = { code: error.code, status, reason: error.message, cause };
     if (status >= 500) {
       this.logger.warn(fields);
     } else {
       this.logger.debug(fields);
     }
   }
-}
-
-function describeCause(cause: unknown): unknown {
-  if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
-  return cause;
 }

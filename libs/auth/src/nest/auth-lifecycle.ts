@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { describeError } from '@app/events';
 import { AUTH_DEFAULTS, type ResolvedAuthOptions } from '../auth-options.js';
 import { JwksKeyCache } from '../keys/jwks-key-cache.js';
 import { RevocationFeed } from '../revocations/revocation-feed.js';
@@ -29,7 +30,7 @@ export class AuthLifecycle implements OnApplicationBootstrap, OnApplicationShutd
   onApplicationBootstrap(): void {
     this.loadKeys(250);
     this.feed.start().catch((error: unknown) => {
-      this.logger.error({ msg: 'Revocation feed failed to start', error: String(error) });
+      this.logger.error({ msg: 'Revocation feed failed to start', error: describeError(error) });
     });
     this.pruneTimer = setInterval(() => this.index.prune(), AUTH_DEFAULTS.revocationPruneIntervalMs).unref();
   }
@@ -44,7 +45,7 @@ export class AuthLifecycle implements OnApplicationBootstrap, OnApplicationShutd
   private loadKeys(retryInMs: number): void {
     this.keys.refresh().catch((error: unknown) => {
       if (this.stopped) return;
-      this.logger.warn({ msg: 'Key set not loaded yet; retrying', jwksUri: this.options.jwksUri, error: String(error) });
+      this.logger.warn({ msg: 'Key set not loaded yet; retrying', jwksUri: this.options.jwksUri, error: describeError(error) });
       this.keyRetryTimer = setTimeout(() => this.loadKeys(Math.min(retryInMs * 2, KEY_RETRY_MAX_MS)), retryInMs);
     });
   }

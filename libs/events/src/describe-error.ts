@@ -1,0 +1,16 @@
+/**
+ * A short, secret-free description of an error for structured logs: name, `code` when it has one, and
+ * message (never request data).
+ *
+ * @example
+ * ```ts
+ * logger.warn('publish failed', { error: describeError(error) });
+ * ```
+ */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = 'code' in error && error.code !== undefined ? ` ${String(error.code)}` : '';
+    return `${error.name}${code}: ${error.message}`;
+  }
+  return String(error);
+}
