@@ -17,6 +17,8 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# auth-service applies its SQL migrations at start (found by walking up from dist/)
+COPY apps/auth-service/migrations ./apps/auth-service/migrations
 # the clearly-marked dev seed; auth-service ignores it when NODE_ENV=production
 COPY config ./config
 ARG APP=auth-service
