@@ -61,9 +61,14 @@ let jwksUri: string;
 let trusted: EventSigner & { privateKey: CryptoKey };
 let untrusted: EventSigner & { privateKey: CryptoKey };
 let second: EventSigner & { privateKey: CryptoKey };
+let publicJwks: { keys: object[] };
 const kafka = uniqueKafkaSetup(process.env.KAFKA_BROKERS!);
 const connection = new KafkaConnection({ brokers: kafka.brokers.split(','), clientId: 'auth-module-spec' });
 const producer = new EventProducer(connection);
+
+async function publicJwk(key: EventSigner & { privateKey: CryptoKey }): Promise<object> {
+  return { ...(await exportJWK(key.privateKey)), d: undefined, kid: key.kid, alg: 'ES256' };
+}
 
 async function signer(kid: string): Promise<EventSigner & { privateKey: CryptoKey }> {
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
@@ -87,18 +92,14 @@ function accessToken(key: EventSigner & { privateKey: CryptoKey }, claims: JWTPa
     .sign(key.privateKey);
 }
 
-async function publish(revocation: Revocation, key = trusted, issuer = ISSUER): Promise<void> {
-  const value = await encodeRevocationEvent(revocation, { issuer, audience: 'items-api', signer: key });
+async function publish(revocation: Revocation, key = trusted, issuer = ISSUER, audience = 'items-api'): Promise<void> {
+  const value = await encodeRevocationEvent(revocation, { issuer, audience, signer: key });
   await producer.send(kafka.revocationsTopic, [{ key: revocationRecordKey(revocation.target), value }]);
 }
 
 beforeAll(async () => {
   [trusted, untrusted, second] = await Promise.all([signer('trusted'), signer('untrusted'), signer('second')]);
-  const publicJwks = {
-    keys: await Promise.all(
-      [trusted, second].map(async (key) => ({ ...(await exportJWK(key.privateKey)), d: undefined, kid: key.kid, alg: 'ES256' })),
-    ),
-  };
+  publicJwks = { keys: await Promise.all([trusted, second].map(publicJwk)) };
   jwks = createServer((_request, response) => response.end(JSON.stringify(publicJwks)));
   await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
   jwksUri = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`;
@@ -178,8 +179,9 @@ describe.each<[string, () => AbstractHttpAdapter | undefined]>([
 
     await publish({ target: { type: 'sub', value: subject }, revokedAt: now - 1, expiresAt: now + 300 }, untrusted);
     await publish({ target: { type: 'sub', value: subject }, revokedAt: now - 1, expiresAt: now + 300 }, trusted, 'https://evil.example');
-    await waitFor('both forged events to be dropped', () =>
-      app.get(AuthReadiness).status().revocations.dropped >= dropped + 2 ? true : undefined,
+    await publish({ target: { type: 'sub', value: subject }, revokedAt: now - 1, expiresAt: now + 300 }, trusted, ISSUER, 'other-api');
+    await waitFor('the three untrusted events to be dropped', () =>
+      app.get(AuthReadiness).status().revocations.dropped >= dropped + 3 ? true : undefined,
     );
     expect((await callWithToken(`${url}/items`, before)).status).toBe(200);
 
@@ -194,5 +196,20 @@ describe.each<[string, () => AbstractHttpAdapter | undefined]>([
     );
     const reauthenticated = await accessToken(trusted, { sub: subject, iat: now + 1 });
     expect((await callWithToken(`${url}/items`, reauthenticated)).status).toBe(200);
+  });
+
+  it('verifies an event signed with a key published after start, even while unknown kids hold the cooldown', async () => {
+    const rotated = await signer(`rotated-${crypto.randomUUID()}`);
+    const forged = await accessToken(rotated);
+    expect(await callWithToken(`${url}/items`, forged)).toMatchObject({ status: 401, body: { errorCode: 'ERR_TOKEN_KEY_UNKNOWN' } });
+    publicJwks.keys.push(await publicJwk(rotated));
+    const now = Math.floor(Date.now() / 1000);
+    const token = await accessToken(trusted, { sub: `rotated-${rotated.kid}`, iat: now - 5 });
+    const applied = app.get(AuthReadiness).status().revocations.applied;
+    await publish({ target: { type: 'sub', value: `rotated-${rotated.kid}` }, revokedAt: now, expiresAt: now + 300 }, rotated);
+    await waitFor('the event signed with the new key', () =>
+      app.get(AuthReadiness).status().revocations.applied > applied ? true : undefined,
+    );
+    expect(await callWithToken(`${url}/items`, token)).toMatchObject({ status: 401, body: { errorCode: 'ERR_TOKEN_REVOKED' } });
   });
 });

@@ -70,6 +70,22 @@ describe('JwksKeyCache', () => {
     expect(requests).toBe(2);
   });
 
+  it('refetches for a trusted caller whose event is newer than the set, at most once a second', async () => {
+    published = { keys: [es256] };
+    const clock = { now: 0 };
+    const cache = cacheAt(clock);
+    await expect(cache.getKey('k2')).rejects.toMatchObject({ code: 'ERR_TOKEN_KEY_UNKNOWN' });
+    published = { keys: [es256, secondEs256] };
+    clock.now = 500;
+    await expect(cache.getKey('k2')).rejects.toMatchObject({ code: 'ERR_TOKEN_KEY_UNKNOWN' });
+    await expect(cache.getKey('k2', { refreshIfFetchedBefore: 0 })).rejects.toMatchObject({ code: 'ERR_TOKEN_KEY_UNKNOWN' });
+    await expect(cache.getKey('k2', { refreshIfFetchedBefore: 400 })).rejects.toMatchObject({ code: 'ERR_KEYS_UNAVAILABLE' });
+    expect(requests).toBe(1);
+    clock.now = 1_000;
+    await expect(cache.getKey('k2', { refreshIfFetchedBefore: 400 })).resolves.toMatchObject({ kid: 'k2' });
+    expect(requests).toBe(2);
+  });
+
   it('drops keys that leave the set on refresh', async () => {
     published = { keys: [es256, secondEs256] };
     const cache = cacheAt({ now: 0 });

@@ -25,7 +25,7 @@ interface CachedKey extends VerificationKey {
 }
 
 const MAX_JWKS_BYTES = 64 * 1024;
-const FAILED_FETCH_COOLDOWN_MS = 1_000;
+const MIN_REFETCH_INTERVAL_MS = 1_000;
 
 /**
  * In-memory key set fed by a JWKS endpoint (RFC 7517), modelled on jose's remote JWKS: keys are
@@ -62,7 +62,14 @@ export class JwksKeyCache extends KeyResolver {
     return [...this.keys.keys()];
   }
 
-  override async getKey(kid: string): Promise<VerificationKey> {
+  /**
+   * The key published under `kid`. An unknown `kid` triggers a refetch at most once per cooldown, so
+   * bearer tokens with random `kid`s cannot make the service hammer the JWKS endpoint. A trusted caller
+   * (the revocation feed, reading an access-controlled topic) passes `refreshIfFetchedBefore`: the set is
+   * then refetched (at most once a second) unless it was fetched after that instant, so a newly published
+   * key is never mistaken for an unknown one.
+   */
+  override async getKey(kid: string, { refreshIfFetchedBefore }: { refreshIfFetchedBefore?: number } = {}): Promise<VerificationKey> {
     const cached = this.keys.get(kid);
     if (cached !== undefined) {
       if (this.isStale()) {
@@ -71,6 +78,11 @@ export class JwksKeyCache extends KeyResolver {
       return cached;
     }
     if (this.mayFetchForUnknownKid()) {
+      await this.refresh();
+    } else if (this.fetchedBefore(refreshIfFetchedBefore)) {
+      if (this.options.clock() - (this.lastAttemptAt ?? 0) < MIN_REFETCH_INTERVAL_MS) {
+        throw new KeySourceUnavailableError(`Key ${JSON.stringify(kid)} unknown; the key set is refetched within a second`);
+      }
       await this.refresh();
     }
     const fetched = this.keys.get(kid);
@@ -94,6 +106,10 @@ export class JwksKeyCache extends KeyResolver {
     return this.inFlight;
   }
 
+  private fetchedBefore(instant: number | undefined): boolean {
+    return instant !== undefined && (this.fetchedAt === undefined || this.fetchedAt < instant);
+  }
+
   private isStale(): boolean {
     return this.fetchedAt !== undefined && this.options.clock() - this.fetchedAt > this.options.maxAgeMs;
   }
@@ -103,7 +119,7 @@ export class JwksKeyCache extends KeyResolver {
       return true;
     }
     // After a failure, retry sooner: the key set is unknown rather than known not to hold the kid.
-    const cooldown = this.lastAttemptFailed ? Math.min(this.options.cooldownMs, FAILED_FETCH_COOLDOWN_MS) : this.options.cooldownMs;
+    const cooldown = this.lastAttemptFailed ? Math.min(this.options.cooldownMs, MIN_REFETCH_INTERVAL_MS) : this.options.cooldownMs;
     return this.options.clock() - this.lastAttemptAt >= cooldown;
   }
 

@@ -7,7 +7,7 @@ import {
   type KafkaConnection,
 } from '@app/events';
 import { InvalidTokenError } from '../errors/auth.errors.js';
-import type { KeyResolver } from '../keys/verification-key.js';
+import type { JwksKeyCache } from '../keys/jwks-key-cache.js';
 import type { RevocationIndex } from './revocation-index.js';
 
 /** Options of {@link RevocationFeed}. */
@@ -16,7 +16,11 @@ export interface RevocationFeedOptions {
   readonly groupIdPrefix: string;
   /** Expected `iss` of every security event. */
   readonly issuer: string;
+  /** This service's audience: every event must name it in `aud`. */
+  readonly audience: string;
   readonly algorithms: readonly string[];
+  /** Clock in epoch milliseconds. */
+  readonly clock: () => number;
 }
 
 /** Counters exposed for health and metrics. */
@@ -43,11 +47,13 @@ export interface RevocationFeedStats {
 export class RevocationFeed {
   readonly stats: RevocationFeedStats = { applied: 0, dropped: 0 };
   private readonly reader: TopicReader;
+  /** The record being retried (a transient failure), and when it was first handled. */
+  private current: { partition: number; offset: string; firstSeenAt: number } | undefined;
 
   constructor(
     connection: KafkaConnection,
     private readonly options: RevocationFeedOptions,
-    private readonly keys: KeyResolver,
+    private readonly keys: JwksKeyCache,
     private readonly index: RevocationIndex,
     private readonly logger: EventLogger,
   ) {
@@ -75,16 +81,26 @@ export class RevocationFeed {
     return this.reader.stop();
   }
 
+  private firstSeenAt(record: EventRecord): number {
+    if (this.current?.partition !== record.partition || this.current.offset !== record.offset) {
+      this.current = { partition: record.partition, offset: record.offset, firstSeenAt: this.options.clock() };
+    }
+    return this.current.firstSeenAt;
+  }
+
   private async handle(record: EventRecord): Promise<void> {
     if (record.value === null) {
       return;
     }
+    const firstSeenAt = this.firstSeenAt(record);
     try {
       const revocation = await decodeRevocationEvent(record.value, {
         issuer: this.options.issuer,
+        audience: this.options.audience,
         algorithms: this.options.algorithms,
         resolveKey: async (header) => {
-          const key = await this.keys.getKey(header.kid ?? '');
+          // A key unknown to a key set fetched before this event arrived may just be newly published.
+          const key = await this.keys.getKey(header.kid ?? '', { refreshIfFetchedBefore: firstSeenAt });
           if (key.alg !== header.alg) {
             throw new InvalidTokenError('ERR_TOKEN_ALG_NOT_ALLOWED', `Event alg differs from the alg of key ${key.kid}`);
           }
