@@ -7,8 +7,8 @@ import { OAUTH_ERRORS, OAuthError } from '../oauth/oauth.error.js';
 import { TokenRevocation } from './token-revocation.service.js';
 
 /**
- * `POST /oauth/revoke` (RFC 7009): client authentication required; 200 with an empty body whether or not the
- * token was known (no token oracle).
+ * `POST /oauth/revoke` (RFC 7009): client authentication required; 200 with an empty body for a revoked, unknown,
+ * invalid or expired token; 400 `unauthorized_client` for a valid token issued to another client (§2.1).
  *
  * @example
  * curl -u demo-app:dev-only-demo-app-secret -d token=$TOKEN http://127.0.0.1:3000/oauth/revoke
@@ -29,6 +29,8 @@ export class RevocationController {
     const client = await this.clients.authenticate(authorization, params);
     const token = params.get('token');
     if (token === undefined) throw new OAuthError(OAUTH_ERRORS.invalidRequest, 'token is required');
-    await this.revocations.revokeToken(client.id, token);
+    if ((await this.revocations.revokeToken(client.id, token)) === 'not_ours') {
+      throw new OAuthError(OAUTH_ERRORS.unauthorizedClient, 'the token was not issued to this client');
+    }
   }
 }

@@ -11,12 +11,15 @@ import { Database } from '../storage/database.js';
 import { IssuedTokenVerifier } from '../tokens/issued-token.verifier.js';
 import { ResourceServerRegistry } from '../tokens/resource-server.registry.js';
 
-/** What happened to a revocation request (never told to the client: RFC 7009 answers 200 either way). */
+/**
+ * What happened to a revocation request. Only `not_ours` is told to the client (RFC 7009 §2.1 refuses a
+ * token issued to another client); every other outcome answers 200.
+ */
 export type TokenRevocationOutcome = 'revoked' | 'already_revoked' | 'not_ours' | 'invalid';
 
 /**
  * RFC 7009 token revocation. The token is verified with our own keys; a token of another client, or an unknown,
- * invalid or expired one, changes nothing. Otherwise ONE transaction writes the revocation, the outbox row (a SET
+ * invalid or long expired one, changes nothing. Otherwise ONE transaction writes the revocation, the outbox row (a SET
  * signed with the current key, keyed `jti:<id>`) and the audit entry; then the relay is woken.
  *
  * @example
@@ -38,7 +41,7 @@ export class TokenRevocation {
   ) {}
 
   async revokeToken(clientId: string, token: string, reason = 'revoked by client'): Promise<TokenRevocationOutcome> {
-    const verification = await this.verifier.verify(token);
+    const verification = await this.verifier.verifyForRevocation(token);
     if (!verification.ok) {
       this.logger.log({ msg: 'revocation ignored: token not valid', client_id: clientId, reason: verification.reason });
       return 'invalid';
@@ -49,12 +52,10 @@ export class TokenRevocation {
       return 'not_ours';
     }
     const target: Revocation['target'] = { type: 'jti', value: claims.jti };
-    const revocation: Revocation = {
-      target,
-      revokedAt: toNumericDate(this.clock.now()),
-      expiresAt: claims.exp,
-      reason,
-    };
+    const revokedAt = toNumericDate(this.clock.now());
+    // A token revoked just after its exp is still accepted within resource servers' clock tolerance;
+    // the entry must not claim to expire before it was made.
+    const revocation: Revocation = { target, revokedAt, expiresAt: Math.max(claims.exp, revokedAt), reason };
     const value = await encodeRevocationEvent(revocation, {
       issuer: this.config.issuer,
       audience: await this.eventAudience(),

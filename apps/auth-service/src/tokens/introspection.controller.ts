@@ -24,11 +24,12 @@ export type IntrospectionResponse =
     };
 
 /**
- * `POST /oauth/introspect` (RFC 7662): client authentication required; `{ active: false }` for anything invalid,
- * expired, revoked or unknown — nothing else leaked.
+ * `POST /oauth/introspect` (RFC 7662): client authentication required; a client learns only about tokens issued
+ * to it (§4). `{ active: false }` for anything invalid, expired, revoked, unknown or another client's — nothing
+ * else leaked.
  *
  * @example
- * curl -u orders-reader:dev-only-orders-reader-secret -d token=$TOKEN http://127.0.0.1:3000/oauth/introspect
+ * curl -u demo-app:dev-only-demo-app-secret -d token=$TOKEN http://127.0.0.1:3000/oauth/introspect
  */
 @Controller('oauth')
 @UseFilters(OAuthExceptionFilter)
@@ -54,6 +55,10 @@ export class IntrospectionController {
       return { active: false };
     }
     const { claims } = verification;
+    if (claims.client_id !== client.id) {
+      this.logger.log({ msg: 'introspection: inactive', client_id: client.id, reason: 'token of another client' });
+      return { active: false };
+    }
     if (await this.verifier.isRevoked(claims, verification.kid)) {
       this.logger.log({ msg: 'introspection: inactive', client_id: client.id, reason: 'revoked', jti: claims.jti });
       return { active: false };

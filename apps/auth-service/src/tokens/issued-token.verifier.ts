@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AccessTokenVerifier, InvalidTokenError, type InvalidTokenCode } from '@app/auth';
+import { AccessTokenVerifier, AUTH_DEFAULTS, InvalidTokenError, type InvalidTokenCode } from '@app/auth';
 import { Clock, toNumericDate } from '../common/clock.js';
 import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
 import { SigningKeyStore } from '../keys/signing-key.store.js';
@@ -7,7 +7,7 @@ import { Database } from '../storage/database.js';
 import type { AccessTokenClaims } from './access-token.claims.js';
 
 /** Longest token we even try to parse. */
-export const MAX_TOKEN_BYTES = 8192;
+const MAX_TOKEN_BYTES = 8192;
 
 /** Result of {@link IssuedTokenVerifier.verify}; the rejection code is for logs, never shown beyond `active:false`. */
 export type TokenVerification =
@@ -25,7 +25,10 @@ export type TokenVerification =
  */
 @Injectable()
 export class IssuedTokenVerifier {
-  private readonly verifier: AccessTokenVerifier;
+  /** Introspection: `active` means not expired, without tolerance (RFC 7662). */
+  private readonly strict: AccessTokenVerifier;
+  /** Revocation: resource servers accept a token until `exp` plus their clock tolerance, so it can be revoked until then. */
+  private readonly lenient: AccessTokenVerifier;
 
   constructor(
     @Inject(SigningKeyStore) keys: SigningKeyStore,
@@ -33,21 +36,34 @@ export class IssuedTokenVerifier {
     @Inject(Clock) private readonly clock: Clock,
     @Inject(authServiceConfig.KEY) config: AuthServiceConfig,
   ) {
-    this.verifier = new AccessTokenVerifier(
-      {
-        issuer: config.issuer,
-        algorithms: [config.signingAlgorithm],
-        clockToleranceSeconds: 0,
-        maxTokenBytes: MAX_TOKEN_BYTES,
-        clock: () => clock.now(),
-      },
-      keys,
-    );
+    const verifierFor = (clockToleranceSeconds: number) =>
+      new AccessTokenVerifier(
+        {
+          issuer: config.issuer,
+          algorithms: [config.signingAlgorithm],
+          clockToleranceSeconds,
+          maxTokenBytes: MAX_TOKEN_BYTES,
+          clock: () => clock.now(),
+        },
+        keys,
+      );
+    this.strict = verifierFor(0);
+    this.lenient = verifierFor(AUTH_DEFAULTS.maxClockToleranceSeconds);
   }
 
-  async verify(token: string): Promise<TokenVerification> {
+  /** Verifies a token for introspection: expired means inactive. */
+  verify(token: string): Promise<TokenVerification> {
+    return this.check(this.strict, token);
+  }
+
+  /** Verifies a token for revocation: also one that expired less than the longest clock tolerance ago. */
+  verifyForRevocation(token: string): Promise<TokenVerification> {
+    return this.check(this.lenient, token);
+  }
+
+  private async check(verifier: AccessTokenVerifier, token: string): Promise<TokenVerification> {
     try {
-      const { claims, kid } = await this.verifier.verify(token);
+      const { claims, kid } = await verifier.verify(token);
       const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
       return { ok: true, claims: { ...claims, aud, scope: claims.scope ?? '' }, kid };
     } catch (error) {
