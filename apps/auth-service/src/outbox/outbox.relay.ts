@@ -150,7 +150,10 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
     return batch.length === batchSize ? 'more' : 'drained';
   }
 
-  /** Commits of other instances wake us through Postgres NOTIFY; our own also through the in-process signal. */
+  /**
+   * Commits of other instances wake us through Postgres NOTIFY; our own also through the in-process signal.
+   * Only an optimisation: when LISTEN cannot be set up, the relay publishes on its poll and tries again next step.
+   */
   private async listenForCommits(): Promise<void> {
     if (this.listener !== undefined) return;
     this.listener = await this.db.listen(
@@ -164,7 +167,10 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
         this.listener = undefined;
         this.signal.notify();
       },
-    );
+    ).catch((error: unknown) => {
+      this.logger.warn({ msg: 'outbox LISTEN not available; polling', error: describeError(error) });
+      return undefined;
+    });
   }
 
   private async stopListening(): Promise<void> {

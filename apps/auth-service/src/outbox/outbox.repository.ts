@@ -1,4 +1,4 @@
-import { CHANNELS, type SqlExecutor } from '../storage/database.js';
+import { ADVISORY_LOCKS, CHANNELS, type SqlExecutor } from '../storage/database.js';
 
 /** A row of the outbox: one Kafka record to publish. */
 export interface OutboxRecord {
@@ -10,12 +10,15 @@ export interface OutboxRecord {
 
 /**
  * Appends a record to the outbox inside the caller's transaction (the same one that writes the change it announces)
- * and queues a `NOTIFY auth_outbox` (delivered at commit) so the relay of any instance wakes at once.
+ * and queues a `NOTIFY auth_outbox` (delivered at commit) so the relay of any instance wakes at once. Writers take a
+ * transaction-scoped advisory lock first, so ids are assigned in commit order and the relay, reading in id order,
+ * never publishes a later commit before an earlier one.
  *
  * @example
  * await db.transaction(async (tx) => { ...; await enqueueOutboxRecord(tx, { topic, key, value }); });
  */
 export async function enqueueOutboxRecord(tx: SqlExecutor, record: Omit<OutboxRecord, 'id'>): Promise<string> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCKS.outboxWriters]);
   const rows = await tx.query<{ id: string }>(
     'INSERT INTO outbox (topic, record_key, value) VALUES ($1, $2, $3) RETURNING id::text AS id',
     [record.topic, record.key, record.value],
@@ -25,7 +28,7 @@ export async function enqueueOutboxRecord(tx: SqlExecutor, record: Omit<OutboxRe
 }
 
 /**
- * The oldest unsent records, in id (commit-intent) order.
+ * The oldest unsent records, in id (commit) order.
  *
  * @example
  * const batch = await readUnsentOutbox(db, 100);

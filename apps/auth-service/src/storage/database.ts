@@ -67,4 +67,5 @@ export const ADVISORY_LOCKS = {
   migrations: 72_541_001,
   signingKeys: 72_541_002,
   outboxRelay: 72_541_003,
+  outboxWriters: 72_541_004,
 } as const;
