@@ -15,6 +15,7 @@ import {
   type TopicReaderOptions,
 } from '@app/events';
 import { startBroker } from '../tools/kafka/broker.mjs';
+import { waitFor } from './support/wait-for.js';
 
 /**
  * libs/events against the real broker the e2e global setup provides (KAFKA_BROKERS). Nothing is mocked.
@@ -42,12 +43,9 @@ function capturingLogger(): EventLogger & { entries: LogEntry[] } {
   return { entries, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000, intervalMs = 5): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+/** The shared bounded poll, on a plain condition. */
+function until(what: string, condition: () => boolean, timeoutMs = 20_000, intervalMs = 5): Promise<true> {
+  return waitFor(what, () => (condition() ? true : undefined), { timeoutMs, intervalMs });
 }
 
 const logger = capturingLogger();
@@ -118,7 +116,7 @@ describe('EventProducer → TopicReader', () => {
     await r.start();
     await r.whenCaughtUp();
     await producer.send(topic, second);
-    await waitFor(() => received.length === 80, '80 records');
+    await until('80 records', () => received.length === 80);
 
     expect(received.map(({ key, value }) => ({ key, value }))).toEqual([...first, ...second]);
     expect(received.map((record) => record.offset)).toEqual(Array.from({ length: 80 }, (_, i) => String(i)));
@@ -142,7 +140,7 @@ describe('EventProducer → TopicReader', () => {
       const key = `k${i}`;
       const sentAt = performance.now();
       await producer.send(topic, [{ key, value: 'x' }]);
-      await waitFor(() => seenAt.has(key), `record ${key}`, 10_000, 1);
+      await until(`record ${key}`, () => seenAt.has(key), 10_000, 1);
       samples.push((seenAt.get(key) ?? Number.NaN) - sentAt);
     }
     samples.sort((a, b) => a - b);
@@ -197,7 +195,7 @@ describe('TopicReader caught-up detection', () => {
     expect(r.caughtUp).toBe(true);
 
     await producer.send(topic, [{ key: 'after', value: 'start' }]);
-    await waitFor(() => received.length === 1, 'the record produced after catching up');
+    await until('the record produced after catching up', () => received.length === 1);
     expect(received[0]).toMatchObject({ key: 'after', value: 'start', offset: '0' });
   });
 
@@ -210,10 +208,7 @@ describe('TopicReader caught-up detection', () => {
       lateLogger,
     );
     await r.start();
-    await waitFor(
-      () => lateLogger.entries.filter((entry) => entry.msg === 'topic reader cannot start yet, retrying').length >= 2,
-      'two start attempts on the missing topic',
-    );
+    await until('two start attempts on the missing topic', () => lateLogger.entries.filter((entry) => entry.msg === 'topic reader cannot start yet, retrying').length >= 2);
     expect(r.caughtUp).toBe(false);
     expect(r.running).toBe(true);
 
@@ -222,7 +217,7 @@ describe('TopicReader caught-up detection', () => {
     expect(described.configs).toEqual({ 'cleanup.policy': 'compact' }); // ours, not an auto-created default topic
     await producer.send(topic, [{ key: 'k', value: 'v' }]);
     await r.whenCaughtUp();
-    await waitFor(() => received.length === 1, 'the record on the late topic');
+    await until('the record on the late topic', () => received.length === 1);
     expect(received[0]).toMatchObject({ key: 'k', value: 'v' });
   });
 });
@@ -297,7 +292,7 @@ describe('TopicReader failure handling', () => {
     // One more record after the retries: the consumer has gone through its next heartbeat by then. Had the session
     // expired meanwhile, that heartbeat would have failed and the consumer would have joined its group again.
     await producer.send(topic, records(1, 'm'));
-    await waitFor(() => delivered.length === 3, 'the record after the long retry');
+    await until('the record after the long retry', () => delivered.length === 3);
     const joins = longLogger.entries.filter((entry) => entry.msg.startsWith('Consumer has joined the group'));
     expect(joins).toHaveLength(1);
   }, 30_000);
@@ -341,7 +336,7 @@ describe('broker loss (a broker of its own, stopped and restarted)', () => {
       await r.start();
       await r.whenCaughtUp();
       await ownProducer.send('e2e.events.loss', records(3, 'before'));
-      await waitFor(() => received.length === 3, 'records before the outage');
+      await until('records before the outage', () => received.length === 3);
 
       await broker.stop();
       const failedAt = Date.now();
@@ -363,7 +358,7 @@ describe('broker loss (a broker of its own, stopped and restarted)', () => {
           if (Date.now() > deadline) throw error;
         }
       }
-      await waitFor(() => received.length >= 6, 'records after the outage', 60_000);
+      await until('records after the outage', () => received.length >= 6, 60_000);
       expect(received).toEqual([...records(3, 'before'), ...records(3, 'after')].map((record) => record.value));
       expect(r.running).toBe(true);
     } finally {

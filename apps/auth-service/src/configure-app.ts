@@ -1,7 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 
 /** Largest accepted request body (forms carry a token at most). */
-export const MAX_BODY_SIZE = '16kb';
+const MAX_BODY_SIZE = '16kb';
 
 /**
  * Global HTTP setup shared by `main.ts` and tests: form (RFC 6749 `application/x-www-form-urlencoded`, flat,

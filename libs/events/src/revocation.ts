@@ -52,7 +52,10 @@ export const REVOCATION_EVENT_TYPES = {
  */
 export interface Revocation {
   target: { type: RevocationTargetType; value: string };
-  /** NumericDate (s). For sid/sub/client/kid, tokens with `iat <= revokedAt` are hit; for jti informational. */
+  /**
+   * NumericDate (s). For sub/client, tokens with `iat <= revokedAt` are hit (a later re-authentication passes);
+   * jti, sid and kid revocations hit every token with that id, session or key, so it is informational there.
+   */
   revokedAt: number;
   /** NumericDate (s): until when the revocation matters (exp of the longest token it can hit). */
   expiresAt: number;

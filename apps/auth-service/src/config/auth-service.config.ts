@@ -5,7 +5,7 @@ import { findRepoPath } from '../common/repo-path.js';
 import { parseDevSeed, type DevSeed } from './dev-seed.js';
 
 /** Runtime modes; `production` disables the dev seed and every dev default for secrets. */
-export const NODE_ENVS = ['development', 'test', 'production'] as const;
+const NODE_ENVS = ['development', 'test', 'production'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
 
 /**

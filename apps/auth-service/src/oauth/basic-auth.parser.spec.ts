@@ -35,7 +35,6 @@ describe('parseBasicAuthorization', () => {
     }
     expect(thrown).toBeInstanceOf(OAuthError);
     expect((thrown as OAuthError).error).toBe('invalid_client');
-    expect((thrown as OAuthError).basicAuthUsed).toBe(true);
   });
 });
 

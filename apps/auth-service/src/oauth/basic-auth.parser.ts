@@ -38,7 +38,6 @@ export function isBasicAuthorization(header: string | undefined): boolean {
 export function parseBasicAuthorization(header: string): ClientCredentials {
   const fail = (why: string): never => {
     throw new OAuthError(OAUTH_ERRORS.invalidClient, 'client authentication failed', {
-      basicAuthUsed: true,
       cause: new Error(`malformed Basic authorization: ${why}`),
     });
   };

@@ -22,15 +22,11 @@ export class OAuthError extends Error {
   constructor(
     readonly error: OAuthErrorCode,
     readonly description?: string,
-    options?: { cause?: unknown; basicAuthUsed?: boolean },
+    options?: { cause?: unknown },
   ) {
-    super(description ?? error, { cause: options?.cause });
+    super(description ?? error, options);
     this.name = 'OAuthError';
-    this.basicAuthUsed = options?.basicAuthUsed ?? false;
   }
-
-  /** Whether the client tried HTTP Basic authentication (RFC 6749 §5.2: then 401 + `WWW-Authenticate: Basic`). */
-  readonly basicAuthUsed: boolean;
 }
 
 /** HTTP rendering of an {@link OAuthError}. */
@@ -41,7 +37,7 @@ export interface OAuthErrorResponse {
 }
 
 /** The `realm` of our `WWW-Authenticate: Basic` challenge. */
-export const BASIC_REALM = 'auth-service';
+const BASIC_REALM = 'auth-service';
 
 /**
  * Maps an {@link OAuthError} to status, headers and body (RFC 6749 §5.2). `invalid_client` is 401 and always carries

@@ -13,7 +13,7 @@ import { PostgresDatabase } from './postgres.database.js';
  * @example
  * const db = await openDatabase(config);
  */
-export async function openDatabase(config: AuthServiceConfig): Promise<Database> {
+async function openDatabase(config: AuthServiceConfig): Promise<Database> {
   const db: Database =
     config.database.url === undefined
       ? new PgliteDatabase()

@@ -60,8 +60,16 @@ describe('resourceServerConfigFromEnv', () => {
     ['ORDERS_CLOCK_TOLERANCE_SECONDS', '-1'],
     ['ORDERS_REVOCATION_FAILURE_POLICY', 'maybe'],
     ['ORDERS_ALLOW_INSECURE_HTTP', 'yes'],
+    ['KAFKA_BROKERS', 'kafka'],
   ])('names %s when its value %j does not parse', (name, value) => {
     expect(() => resourceServerConfigFromEnv({ [name]: value }, 'ORDERS', defaults)).toThrow(
+      expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(name) }),
+    );
+  });
+
+  it.each(['ORDERS_ISSUER', 'KAFKA_BROKERS'])('requires %s in production instead of trusting the local default', (name) => {
+    const env = { NODE_ENV: 'production', ORDERS_ISSUER: 'https://auth.example.com', KAFKA_BROKERS: 'kafka:9092' };
+    expect(() => resourceServerConfigFromEnv({ ...env, [name]: undefined }, 'ORDERS', defaults)).toThrow(
       expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(name) }),
     );
   });

@@ -56,12 +56,13 @@ export function resourceServerConfigFromEnv(
  * `<PREFIX>_JWKS_URI`, `<PREFIX>_ALGORITHMS` (comma list), `<PREFIX>_CLOCK_TOLERANCE_SECONDS`,
  * `<PREFIX>_REVOCATIONS_TOPIC`, `<PREFIX>_REVOCATION_FAILURE_POLICY` (`open`|`closed`),
  * `<PREFIX>_ALLOW_INSECURE_HTTP` (`true`|`false`), and the shared `KAFKA_BROKERS` (comma list,
- * default `127.0.0.1:19092`).
+ * default `127.0.0.1:19092`). With `NODE_ENV=production`, `<PREFIX>_ISSUER` and `KAFKA_BROKERS` are required.
  */
 function authOptionsFromEnv(env: Env, prefix: string, defaults: ResourceServerEnvDefaults): AuthModuleOptions {
   const read = (name: string): string | undefined => readVariable(env, `${prefix}_${name}`);
+  const production = env.NODE_ENV === 'production';
   return {
-    issuer: read('ISSUER') ?? 'http://127.0.0.1:3000',
+    issuer: read('ISSUER') ?? devDefault(production, `${prefix}_ISSUER`, 'http://127.0.0.1:3000'),
     audience: read('AUDIENCE') ?? defaults.audience,
     jwksUri: read('JWKS_URI'),
     algorithms: parseList(read('ALGORITHMS')),
@@ -70,7 +71,7 @@ function authOptionsFromEnv(env: Env, prefix: string, defaults: ResourceServerEn
       defaults.revocationFailurePolicy,
     allowInsecureHttp: parseBoolean(`${prefix}_ALLOW_INSECURE_HTTP`, read('ALLOW_INSECURE_HTTP')),
     kafka: {
-      brokers: parseList(env.KAFKA_BROKERS) ?? ['127.0.0.1:19092'],
+      brokers: parseBrokers(env.KAFKA_BROKERS) ?? [devDefault(production, 'KAFKA_BROKERS', '127.0.0.1:19092')],
       clientId: defaults.clientId,
       revocationsTopic: read('REVOCATIONS_TOPIC'),
     },
@@ -80,6 +81,20 @@ function authOptionsFromEnv(env: Env, prefix: string, defaults: ResourceServerEn
 function readVariable(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value === '' ? undefined : value;
+}
+
+/** Dev defaults point at the local stack; production must say where its issuer and brokers are. */
+function devDefault(production: boolean, name: string, value: string): string {
+  if (production) throw new TypeError(`${name} is required when NODE_ENV=production`);
+  return value;
+}
+
+function parseBrokers(value: string | undefined): string[] | undefined {
+  const brokers = parseList(value);
+  if (brokers?.some((broker) => !/^[^\s:]+:\d{1,5}$/.test(broker))) {
+    throw new TypeError('KAFKA_BROKERS must be a comma list of host:port');
+  }
+  return brokers;
 }
 
 function parseList(value: string | undefined): string[] | undefined {
