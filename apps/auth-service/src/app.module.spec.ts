@@ -426,6 +426,20 @@ describe('AppModule (real module, embedded Postgres)', () => {
       expect(response.body.error).toBe('invalid_request');
     });
 
+    it('answers a form the body parser refuses (too large) with an OAuth error, other routes with Nest\'s', async () => {
+      const tooLarge = await http()
+        .post('/oauth/token')
+        .set('Authorization', basic(DEMO))
+        .type('form')
+        .send(`grant_type=client_credentials&pad=${'x'.repeat(20_000)}`);
+      expect(tooLarge.status).toBe(400);
+      expect(tooLarge.body).toMatchObject({ error: 'invalid_request' });
+      expect(tooLarge.headers['cache-control']).toBe('no-store');
+      const unknownRoute = await http().get('/nowhere');
+      expect(unknownRoute.status).toBe(404);
+      expect(unknownRoute.body.error).toBe('Not Found');
+    });
+
     it('requires the token parameter', async () => {
       const response = await http().post('/oauth/revoke').set('Authorization', basic(DEMO)).type('form').send({});
       expect(response.status).toBe(400);

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { AuditLog } from './audit/audit-log.service.js';
 import { ClientAuthenticator } from './clients/client-authenticator.service.js';
 import { Clock, SystemClock } from './common/clock.js';
@@ -7,6 +8,7 @@ import { DiscoveryController } from './discovery/discovery.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { JwksController } from './keys/jwks.controller.js';
 import { signingKeyStoreProvider } from './keys/signing-key-store.provider.js';
+import { OAuthExceptionFilter } from './oauth/oauth-exception.filter.js';
 import { OutboxRelay } from './outbox/outbox.relay.js';
 import { OutboxSignal } from './outbox/outbox.signal.js';
 import { RevocationController } from './revocations/revocation.controller.js';
@@ -58,6 +60,7 @@ import { UserAuthenticator } from './users/user-authenticator.service.js';
     IssuedTokenVerifier,
     TokenExchange,
     TokenRevocation,
+    { provide: APP_FILTER, useClass: OAuthExceptionFilter },
   ],
 })
 export class AppModule {}

@@ -1,4 +1,5 @@
-import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpException, Logger, type ArgumentsHost } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
 import { describeError } from '@app/events';
 import { OAUTH_ERRORS, OAuthError, toOAuthErrorResponse } from './oauth.error.js';
 
@@ -12,22 +13,29 @@ interface HttpResponseLike {
   json(body: unknown): unknown;
 }
 
+/** The OAuth endpoints: their errors, including those raised before routing (body parsing), are OAuth errors. */
+const OAUTH_PATH_PREFIX = '/oauth/';
+
 /**
- * Renders every error of the OAuth endpoints as an RFC 6749 §5.2 body. Unexpected errors become `server_error`
- * (500) and are logged with their cause; the request body (secrets, tokens) is never logged.
+ * Renders every error of the OAuth endpoints as an RFC 6749 §5.2 body, with `Cache-Control: no-store`; other
+ * routes keep Nest's answers. Registered app-wide, so a form rejected by the body parser (too large, malformed)
+ * is answered the same way. Unexpected errors become `server_error` (500) and are logged with their cause; the
+ * request body (secrets, tokens) is never logged.
  *
  * @example
- * @UseFilters(OAuthExceptionFilter)
- * @Controller('oauth')
- * export class TokenController {}
+ * providers: [{ provide: APP_FILTER, useClass: OAuthExceptionFilter }]
  */
 @Catch()
-export class OAuthExceptionFilter implements ExceptionFilter {
+export class OAuthExceptionFilter extends BaseExceptionFilter {
   private readonly logger = new Logger(OAuthExceptionFilter.name);
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  override catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<HttpRequestLike>();
+    if (!request.path.startsWith(OAUTH_PATH_PREFIX)) {
+      super.catch(exception, host);
+      return;
+    }
     const response = http.getResponse<HttpResponseLike>();
     const error = this.toOAuthError(exception);
     const { status, headers, body } = toOAuthErrorResponse(error);

@@ -1,8 +1,7 @@
-import { Controller, Headers, Inject, UseFilters } from '@nestjs/common';
+import { Controller, Headers, Inject } from '@nestjs/common';
 import { ClientAuthenticator } from '../clients/client-authenticator.service.js';
 import type { FormParams } from '../oauth/form-params.js';
 import { OAuthEndpoint, OAuthForm } from '../oauth/oauth-endpoint.decorator.js';
-import { OAuthExceptionFilter } from '../oauth/oauth-exception.filter.js';
 import { OAUTH_ERRORS, OAuthError } from '../oauth/oauth.error.js';
 import { TokenRevocation } from './token-revocation.service.js';
 
@@ -14,7 +13,6 @@ import { TokenRevocation } from './token-revocation.service.js';
  * curl -u demo-app:dev-only-demo-app-secret -d token=$TOKEN http://127.0.0.1:3000/oauth/revoke
  */
 @Controller('oauth')
-@UseFilters(OAuthExceptionFilter)
 export class RevocationController {
   constructor(
     @Inject(ClientAuthenticator) private readonly clients: ClientAuthenticator,

@@ -1,8 +1,7 @@
-import { Controller, Headers, Inject, Logger, UseFilters } from '@nestjs/common';
+import { Controller, Headers, Inject, Logger } from '@nestjs/common';
 import { ClientAuthenticator } from '../clients/client-authenticator.service.js';
 import type { FormParams } from '../oauth/form-params.js';
 import { OAuthEndpoint, OAuthForm } from '../oauth/oauth-endpoint.decorator.js';
-import { OAuthExceptionFilter } from '../oauth/oauth-exception.filter.js';
 import { OAUTH_ERRORS, OAuthError } from '../oauth/oauth.error.js';
 import { IssuedTokenVerifier } from './issued-token.verifier.js';
 
@@ -32,7 +31,6 @@ export type IntrospectionResponse =
  * curl -u demo-app:dev-only-demo-app-secret -d token=$TOKEN http://127.0.0.1:3000/oauth/introspect
  */
 @Controller('oauth')
-@UseFilters(OAuthExceptionFilter)
 export class IntrospectionController {
   private readonly logger = new Logger(IntrospectionController.name);
 

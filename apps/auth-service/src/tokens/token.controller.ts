@@ -1,7 +1,6 @@
-import { Controller, Headers, Inject, UseFilters } from '@nestjs/common';
+import { Controller, Headers, Inject } from '@nestjs/common';
 import type { FormParams } from '../oauth/form-params.js';
 import { OAuthEndpoint, OAuthForm } from '../oauth/oauth-endpoint.decorator.js';
-import { OAuthExceptionFilter } from '../oauth/oauth-exception.filter.js';
 import { TokenExchange, type TokenResponse } from './token-exchange.service.js';
 
 /**
@@ -12,7 +11,6 @@ import { TokenExchange, type TokenResponse } from './token-exchange.service.js';
  * curl -u demo-app:dev-only-demo-app-secret -d grant_type=client_credentials -d scope=orders:read http://127.0.0.1:3000/oauth/token
  */
 @Controller('oauth')
-@UseFilters(OAuthExceptionFilter)
 export class TokenController {
   constructor(@Inject(TokenExchange) private readonly exchange: TokenExchange) {}
 
