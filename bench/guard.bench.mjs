@@ -48,7 +48,10 @@ function startApp(name, env) {
 async function waitUntilOk(url, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const ok = await fetch(url).then((response) => response.ok, () => false);
+    const ok = await fetch(url).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -89,9 +92,18 @@ async function main() {
   const authPort = await freePort();
   const ordersPort = await freePort();
   const issuer = `http://127.0.0.1:${authPort}`;
-  startApp('auth-service', { AUTH_PORT: String(authPort), AUTH_ISSUER: issuer, KAFKA_BROKERS: brokers, DATABASE_URL: '' });
+  startApp('auth-service', {
+    AUTH_PORT: String(authPort),
+    AUTH_ISSUER: issuer,
+    KAFKA_BROKERS: brokers,
+    DATABASE_URL: '',
+  });
   await waitUntilOk(`${issuer}/health`);
-  const orders = startApp('orders-service', { ORDERS_PORT: String(ordersPort), ORDERS_ISSUER: issuer, KAFKA_BROKERS: brokers });
+  const orders = startApp('orders-service', {
+    ORDERS_PORT: String(ordersPort),
+    ORDERS_ISSUER: issuer,
+    KAFKA_BROKERS: brokers,
+  });
   const ordersUrl = `http://127.0.0.1:${ordersPort}`;
   await waitUntilOk(`${ordersUrl}/health`);
 
@@ -109,7 +121,9 @@ async function main() {
     await measure('GET /health (unguarded)', `${ordersUrl}/health`, {}, orders.pid),
     await measure('GET /orders (guarded)', `${ordersUrl}/orders`, { authorization: `Bearer ${token}` }, orders.pid),
   ];
-  console.log(`\norders-service (Fastify), ${CONNECTIONS} connections, ${DURATION_SECONDS} s per route, Node ${process.version}`);
+  console.log(
+    `\norders-service (Fastify), ${CONNECTIONS} connections, ${DURATION_SECONDS} s per route, Node ${process.version}`,
+  );
   console.table(rows);
   const overhead = rows[1]['server CPU µs/req'] - rows[0]['server CPU µs/req'];
   console.log(`guard cost: ${overhead} µs of server CPU per request`);
@@ -117,7 +131,11 @@ async function main() {
 
 async function shutdown() {
   for (const child of children) child.kill('SIGTERM');
-  await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve()))));
+  await Promise.all(
+    children.map(
+      (child) => new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve())),
+    ),
+  );
   await broker?.stop();
 }
 

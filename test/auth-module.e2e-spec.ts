@@ -103,7 +103,10 @@ beforeAll(async () => {
   jwks = createServer((_request, response) => response.end(JSON.stringify(publicJwks)));
   await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
   jwksUri = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`;
-  await ensureTopics(connection, topicSpecs({ revocationRetentionMs: 3_600_000, revocationsTopic: kafka.revocationsTopic }));
+  await ensureTopics(
+    connection,
+    topicSpecs({ revocationRetentionMs: 3_600_000, revocationsTopic: kafka.revocationsTopic }),
+  );
   await producer.connect();
 });
 
@@ -157,7 +160,10 @@ describe.each<[string, () => AbstractHttpAdapter | undefined]>([
 
   it('requires the controller and the handler scopes together', async () => {
     const post = async (scope: string) =>
-      fetch(`${url}/items`, { method: 'POST', headers: { authorization: `Bearer ${await accessToken(trusted, { scope })}` } });
+      fetch(`${url}/items`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await accessToken(trusted, { scope })}` },
+      });
     const readOnly = await post('items:read');
     expect(readOnly.status).toBe(403);
     expect(readOnly.headers.get('www-authenticate')).toContain('scope="items:read items:write"');
@@ -178,8 +184,17 @@ describe.each<[string, () => AbstractHttpAdapter | undefined]>([
     const dropped = app.get(AuthReadiness).status().revocations.dropped;
 
     await publish({ target: { type: 'sub', value: subject }, revokedAt: now - 1, expiresAt: now + 300 }, untrusted);
-    await publish({ target: { type: 'sub', value: subject }, revokedAt: now - 1, expiresAt: now + 300 }, trusted, 'https://evil.example');
-    await publish({ target: { type: 'sub', value: subject }, revokedAt: now - 1, expiresAt: now + 300 }, trusted, ISSUER, 'other-api');
+    await publish(
+      { target: { type: 'sub', value: subject }, revokedAt: now - 1, expiresAt: now + 300 },
+      trusted,
+      'https://evil.example',
+    );
+    await publish(
+      { target: { type: 'sub', value: subject }, revokedAt: now - 1, expiresAt: now + 300 },
+      trusted,
+      ISSUER,
+      'other-api',
+    );
     await waitFor('the three untrusted events to be dropped', () =>
       app.get(AuthReadiness).status().revocations.dropped >= dropped + 3 ? true : undefined,
     );
@@ -201,15 +216,24 @@ describe.each<[string, () => AbstractHttpAdapter | undefined]>([
   it('verifies an event signed with a key published after start, even while unknown kids hold the cooldown', async () => {
     const rotated = await signer(`rotated-${crypto.randomUUID()}`);
     const forged = await accessToken(rotated);
-    expect(await callWithToken(`${url}/items`, forged)).toMatchObject({ status: 401, body: { errorCode: 'ERR_TOKEN_KEY_UNKNOWN' } });
+    expect(await callWithToken(`${url}/items`, forged)).toMatchObject({
+      status: 401,
+      body: { errorCode: 'ERR_TOKEN_KEY_UNKNOWN' },
+    });
     publicJwks.keys.push(await publicJwk(rotated));
     const now = Math.floor(Date.now() / 1000);
     const token = await accessToken(trusted, { sub: `rotated-${rotated.kid}`, iat: now - 5 });
     const applied = app.get(AuthReadiness).status().revocations.applied;
-    await publish({ target: { type: 'sub', value: `rotated-${rotated.kid}` }, revokedAt: now, expiresAt: now + 300 }, rotated);
+    await publish(
+      { target: { type: 'sub', value: `rotated-${rotated.kid}` }, revokedAt: now, expiresAt: now + 300 },
+      rotated,
+    );
     await waitFor('the event signed with the new key', () =>
       app.get(AuthReadiness).status().revocations.applied > applied ? true : undefined,
     );
-    expect(await callWithToken(`${url}/items`, token)).toMatchObject({ status: 401, body: { errorCode: 'ERR_TOKEN_REVOKED' } });
+    expect(await callWithToken(`${url}/items`, token)).toMatchObject({
+      status: 401,
+      body: { errorCode: 'ERR_TOKEN_REVOKED' },
+    });
   });
 });

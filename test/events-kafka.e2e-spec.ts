@@ -208,7 +208,10 @@ describe('TopicReader caught-up detection', () => {
       lateLogger,
     );
     await r.start();
-    await until('two start attempts on the missing topic', () => lateLogger.entries.filter((entry) => entry.msg === 'topic reader cannot start yet, retrying').length >= 2);
+    await until(
+      'two start attempts on the missing topic',
+      () => lateLogger.entries.filter((entry) => entry.msg === 'topic reader cannot start yet, retrying').length >= 2,
+    );
     expect(r.caughtUp).toBe(false);
     expect(r.running).toBe(true);
 

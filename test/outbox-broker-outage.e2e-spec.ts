@@ -32,7 +32,9 @@ afterAll(async () => {
 describe('revocations made while the broker is down', () => {
   it('are accepted, kept in the outbox and delivered once it is back, none lost', async () => {
     const tokens = await Promise.all(
-      Array.from({ length: REVOKED_WHILE_DOWN + 1 }, () => clientCredentialsToken(auth.url, CLIENTS.demo, 'orders:read')),
+      Array.from({ length: REVOKED_WHILE_DOWN + 1 }, () =>
+        clientCredentialsToken(auth.url, CLIENTS.demo, 'orders:read'),
+      ),
     );
     const kept = tokens.pop()!;
     for (const token of tokens) {
@@ -44,7 +46,9 @@ describe('revocations made while the broker is down', () => {
       expect(await revokeToken(auth.url, CLIENTS.demo, token)).toBe(200);
     }
     const db = auth.app.get(Database);
-    const pending = await db.query<{ count: string }>('SELECT count(*)::text AS count FROM outbox WHERE sent_at IS NULL');
+    const pending = await db.query<{ count: string }>(
+      'SELECT count(*)::text AS count FROM outbox WHERE sent_at IS NULL',
+    );
     expect(Number(pending[0]!.count)).toBe(REVOKED_WHILE_DOWN);
 
     broker = await startBroker({ port: broker.port, controllerPort: broker.controllerPort, dataDir: broker.dataDir });

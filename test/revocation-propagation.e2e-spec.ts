@@ -73,7 +73,7 @@ describe('revocation over Kafka', () => {
     expect(await introspect(auth.url, CLIENTS.demo, token)).toEqual({ active: false });
   });
 
-  it('answers 200 to revoking an unknown token, refuses another client\'s token (400), and revokes nothing', async () => {
+  it("answers 200 to revoking an unknown token, refuses another client's token (400), and revokes nothing", async () => {
     const untouched = await clientCredentialsToken(auth.url, CLIENTS.demo, 'orders:read');
     expect(await revokeToken(auth.url, CLIENTS.demo, 'not-a-token')).toBe(200);
     expect(await revokeToken(auth.url, CLIENTS.ordersReader, untouched)).toBe(400);

@@ -83,23 +83,49 @@ describe('RFC 6750 answers at both resource servers', () => {
 
   it('refuses forged, expired and misdirected tokens with 401 invalid_token', async () => {
     const jwks = (await (await fetch(`${auth.url}/.well-known/jwks.json`)).json()) as { keys: JWK[] };
-    const publicJwk = jwks.keys.find((key) => key.kid === JSON.parse(Buffer.from(fullToken.split('.')[0]!, 'base64url').toString()).kid)!;
+    const publicJwk = jwks.keys.find(
+      (key) => key.kid === JSON.parse(Buffer.from(fullToken.split('.')[0]!, 'base64url').toString()).kid,
+    )!;
     const signingKey = auth.app.get(SigningKeyStore).current;
     const now = Math.floor(Date.now() / 1000);
     const validClaims = claimsOf(fullToken);
     const ordersOnly = await clientCredentialsToken(auth.url, CLIENTS.ordersReader, 'orders:read');
     const cases: [string, string, string, string][] = [
-      ['tampered scope', tamper(fullToken, { scope: 'orders:read orders:write billing:read auth:admin' }), orders.url, 'ERR_TOKEN_SIGNATURE_INVALID'],
+      [
+        'tampered scope',
+        tamper(fullToken, { scope: 'orders:read orders:write billing:read auth:admin' }),
+        orders.url,
+        'ERR_TOKEN_SIGNATURE_INVALID',
+      ],
       ['alg none', unsigned(fullToken), orders.url, 'ERR_TOKEN_ALG_NOT_ALLOWED'],
-      ['HS256 signed with the public key', hs256WithPublicKey(fullToken, publicJwk), billing.url, 'ERR_TOKEN_ALG_NOT_ALLOWED'],
-      ['expired', await signWith(signingKey, { ...validClaims, iat: now - 700, exp: now - 400 }), orders.url, 'ERR_TOKEN_EXPIRED'],
+      [
+        'HS256 signed with the public key',
+        hs256WithPublicKey(fullToken, publicJwk),
+        billing.url,
+        'ERR_TOKEN_ALG_NOT_ALLOWED',
+      ],
+      [
+        'expired',
+        await signWith(signingKey, { ...validClaims, iat: now - 700, exp: now - 400 }),
+        orders.url,
+        'ERR_TOKEN_EXPIRED',
+      ],
       ['orders-only token at billing', ordersOnly, billing.url, 'ERR_TOKEN_AUDIENCE_INVALID'],
-      ['wrong issuer', await signWith(signingKey, { ...validClaims, iss: 'http://127.0.0.1:1' }), billing.url, 'ERR_TOKEN_ISSUER_INVALID'],
+      [
+        'wrong issuer',
+        await signWith(signingKey, { ...validClaims, iss: 'http://127.0.0.1:1' }),
+        billing.url,
+        'ERR_TOKEN_ISSUER_INVALID',
+      ],
     ];
     for (const [name, token, base, errorCode] of cases) {
       const path = base === orders.url ? '/orders' : '/invoices';
       const response = await callWithToken(`${base}${path}`, token);
-      expect({ name, status: response.status, errorCode: response.body.errorCode }).toEqual({ name, status: 401, errorCode });
+      expect({ name, status: response.status, errorCode: response.body.errorCode }).toEqual({
+        name,
+        status: 401,
+        errorCode,
+      });
       expect(response.challenge).toContain('error="invalid_token"');
       expect(JSON.stringify(response.body)).not.toContain(token.split('.')[1]);
     }

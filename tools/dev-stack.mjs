@@ -233,7 +233,6 @@ function portFromEnv(name, fallback) {
   return port;
 }
 
-
 function delay(ms) {
   return new Promise((resolveDelay) => setTimeout(resolveDelay, ms));
 }

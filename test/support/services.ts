@@ -48,7 +48,15 @@ interface AppSetup {
   readonly port?: number;
 }
 
-async function start({ module, configKey, config, adapter, configure, bodyParser, port = 0 }: AppSetup): Promise<RunningService> {
+async function start({
+  module,
+  configKey,
+  config,
+  adapter,
+  configure,
+  bodyParser,
+  port = 0,
+}: AppSetup): Promise<RunningService> {
   const moduleRef = await Test.createTestingModule({ imports: [module as never] })
     .overrideProvider(configKey)
     .useValue(config)
@@ -136,7 +144,9 @@ export async function startStack(brokers: string): Promise<Stack> {
   const orders = await startOrdersService({ issuer: auth.config.issuer, kafka });
   const billing = await startBillingService({ issuer: auth.config.issuer, kafka });
   for (const service of [orders, billing]) {
-    await waitFor(`${service.url} readiness`, async () => ((await fetch(`${service.url}/health`)).ok ? true : undefined));
+    await waitFor(`${service.url} readiness`, async () =>
+      (await fetch(`${service.url}/health`)).ok ? true : undefined,
+    );
   }
   return {
     auth,

@@ -306,7 +306,8 @@ describe('AppModule (real module, embedded Postgres)', () => {
     it('says active:false once the token has expired; revoking still works within the longest clock tolerance', async () => {
       const issued = (await token({ grant_type: 'client_credentials', scope: 'orders:read' })).body
         .access_token as string;
-      const revoke = () => http().post('/oauth/revoke').set('Authorization', basic(DEMO)).type('form').send({ token: issued });
+      const revoke = () =>
+        http().post('/oauth/revoke').set('Authorization', basic(DEMO)).type('form').send({ token: issued });
       const before = await db.query('SELECT id FROM outbox');
       try {
         clockOffsetMs = (config.accessTokenTtlSeconds + AUTH_DEFAULTS.maxClockToleranceSeconds + 1) * 1000;
@@ -426,7 +427,7 @@ describe('AppModule (real module, embedded Postgres)', () => {
       expect(response.body.error).toBe('invalid_request');
     });
 
-    it('answers a form the body parser refuses (too large) with an OAuth error, other routes with Nest\'s', async () => {
+    it("answers a form the body parser refuses (too large) with an OAuth error, other routes with Nest's", async () => {
       const tooLarge = await http()
         .post('/oauth/token')
         .set('Authorization', basic(DEMO))

@@ -10,7 +10,9 @@ const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log'];
 
 const app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true });
 const config = app.get<BillingConfig>(billingConfig.KEY);
-app.useLogger(new ConsoleLogger({ json: config.jsonLogs, prefix: 'billing-service', compact: true, logLevels: LOG_LEVELS }));
+app.useLogger(
+  new ConsoleLogger({ json: config.jsonLogs, prefix: 'billing-service', compact: true, logLevels: LOG_LEVELS }),
+);
 app.enableShutdownHooks();
 await app.listen(config.port, config.host);
 new Logger('Bootstrap').log(`billing-service listening on http://${config.host}:${config.port}`);

@@ -10,7 +10,9 @@ const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log'];
 
 const app = await NestFactory.create<NestFastifyApplication>(AppModule, new FastifyAdapter(), { bufferLogs: true });
 const config = app.get<OrdersConfig>(ordersConfig.KEY);
-app.useLogger(new ConsoleLogger({ json: config.jsonLogs, prefix: 'orders-service', compact: true, logLevels: LOG_LEVELS }));
+app.useLogger(
+  new ConsoleLogger({ json: config.jsonLogs, prefix: 'orders-service', compact: true, logLevels: LOG_LEVELS }),
+);
 app.enableShutdownHooks();
 await app.listen(config.port, config.host);
 new Logger('Bootstrap').log(`orders-service listening on http://${config.host}:${config.port}`);

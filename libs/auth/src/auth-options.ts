@@ -130,7 +130,12 @@ export function resolveAuthOptions(options: AuthModuleOptions): ResolvedAuthOpti
     0,
     AUTH_DEFAULTS.maxClockToleranceSeconds,
   );
-  const maxTokenBytes = requireInteger('maxTokenBytes', options.maxTokenBytes ?? AUTH_DEFAULTS.maxTokenBytes, 256, 65_536);
+  const maxTokenBytes = requireInteger(
+    'maxTokenBytes',
+    options.maxTokenBytes ?? AUTH_DEFAULTS.maxTokenBytes,
+    256,
+    65_536,
+  );
   const { revocationsTopic, groupIdPrefix, ...kafka } = options.kafka ?? ({} as AuthModuleOptions['kafka']);
   if (!Array.isArray(kafka.brokers) || kafka.brokers.length === 0) {
     throw new TypeError('AuthModuleOptions.kafka.brokers must list at least one broker');
@@ -158,8 +163,18 @@ export function resolveAuthOptions(options: AuthModuleOptions): ResolvedAuthOpti
     groupIdPrefix: groupIdPrefix ?? `${kafka.clientId}.revocations`,
     revocationFailurePolicy,
     jwks: {
-      cooldownMs: requireInteger('jwks.cooldownMs', options.jwks?.cooldownMs ?? AUTH_DEFAULTS.jwksCooldownMs, 0, 3_600_000),
-      maxAgeMs: requireInteger('jwks.maxAgeMs', options.jwks?.maxAgeMs ?? AUTH_DEFAULTS.jwksMaxAgeMs, 1_000, 86_400_000),
+      cooldownMs: requireInteger(
+        'jwks.cooldownMs',
+        options.jwks?.cooldownMs ?? AUTH_DEFAULTS.jwksCooldownMs,
+        0,
+        3_600_000,
+      ),
+      maxAgeMs: requireInteger(
+        'jwks.maxAgeMs',
+        options.jwks?.maxAgeMs ?? AUTH_DEFAULTS.jwksMaxAgeMs,
+        1_000,
+        86_400_000,
+      ),
       timeoutMs: requireInteger('jwks.timeoutMs', options.jwks?.timeoutMs ?? AUTH_DEFAULTS.jwksTimeoutMs, 100, 60_000),
     },
     claimsDto: options.claimsDto,

@@ -251,7 +251,10 @@ export class TopicReader {
         }
         this.checkCaughtUp();
       } catch (error) {
-        this.logger.debug('topic reader cannot re-check low watermarks', { topic: this.topic, error: describeError(error) });
+        this.logger.debug('topic reader cannot re-check low watermarks', {
+          topic: this.topic,
+          error: describeError(error),
+        });
       }
     }
     await this.admin.disconnect();

@@ -9,10 +9,7 @@ import { OAUTH_ERRORS, OAuthError } from '../oauth/oauth.error.js';
  * @example
  * const credentials = selectClientCredentials(req.headers.authorization, params);
  */
-export function selectClientCredentials(
-  authorization: string | undefined,
-  params: FormParams,
-): ClientCredentials {
+export function selectClientCredentials(authorization: string | undefined, params: FormParams): ClientCredentials {
   const bodyId = params.get('client_id');
   const bodySecret = params.get('client_secret');
   if (authorization !== undefined && authorization.trim() !== '') {

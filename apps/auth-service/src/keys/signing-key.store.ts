@@ -1,12 +1,5 @@
 import { Logger } from '@nestjs/common';
-import {
-  calculateJwkThumbprint,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  type CryptoKey,
-  type JWK,
-} from 'jose';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { InvalidTokenError, KeyResolver, type VerificationKey } from '@app/auth';
 import { AUDIT_EVENTS, type AuditLog } from '../audit/audit-log.service.js';
 import type { Clock } from '../common/clock.js';

@@ -19,8 +19,10 @@ export function OAuthEndpoint(path: string): MethodDecorator {
  * @example
  * revoke(@Headers('authorization') authorization: string | undefined, @OAuthForm() params: FormParams) { … }
  */
-export const OAuthForm = createParamDecorator((repeatable: readonly string[] | undefined, context: ExecutionContext): FormParams => {
-  const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; body: unknown }>();
-  assertFormContentType(request.headers['content-type']);
-  return readFormParams(request.body, repeatable);
-});
+export const OAuthForm = createParamDecorator(
+  (repeatable: readonly string[] | undefined, context: ExecutionContext): FormParams => {
+    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; body: unknown }>();
+    assertFormContentType(request.headers['content-type']);
+    return readFormParams(request.body, repeatable);
+  },
+);

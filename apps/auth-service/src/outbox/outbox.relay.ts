@@ -156,21 +156,23 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
    */
   private async listenForCommits(): Promise<void> {
     if (this.listener !== undefined) return;
-    this.listener = await this.db.listen(
-      CHANNELS.outbox,
-      () => this.signal.notify(),
-      (error) => {
-        this.logger.warn({
-          msg: 'outbox LISTEN connection lost; polling until it is back',
-          error: describeError(error),
-        });
-        this.listener = undefined;
-        this.signal.notify();
-      },
-    ).catch((error: unknown) => {
-      this.logger.warn({ msg: 'outbox LISTEN not available; polling', error: describeError(error) });
-      return undefined;
-    });
+    this.listener = await this.db
+      .listen(
+        CHANNELS.outbox,
+        () => this.signal.notify(),
+        (error) => {
+          this.logger.warn({
+            msg: 'outbox LISTEN connection lost; polling until it is back',
+            error: describeError(error),
+          });
+          this.listener = undefined;
+          this.signal.notify();
+        },
+      )
+      .catch((error: unknown) => {
+        this.logger.warn({ msg: 'outbox LISTEN not available; polling', error: describeError(error) });
+        return undefined;
+      });
   }
 
   private async stopListening(): Promise<void> {

@@ -11,8 +11,7 @@ const MAX_TOKEN_BYTES = 8192;
 
 /** Result of {@link IssuedTokenVerifier.verify}; the rejection code is for logs, never shown beyond `active:false`. */
 export type TokenVerification =
-  | { ok: true; claims: AccessTokenClaims; kid: string }
-  | { ok: false; reason: InvalidTokenCode };
+  { ok: true; claims: AccessTokenClaims; kid: string } | { ok: false; reason: InvalidTokenCode };
 
 /**
  * Verifies access tokens this service issued, with the same verifier resource servers use (`@app/auth`)

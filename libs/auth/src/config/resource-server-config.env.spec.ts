@@ -1,7 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { resourceServerConfigFromEnv } from './resource-server-config.env.js';
 
-const defaults = { port: 3001, audience: 'orders-service', clientId: 'orders-service', revocationFailurePolicy: 'open' } as const;
+const defaults = {
+  port: 3001,
+  audience: 'orders-service',
+  clientId: 'orders-service',
+  revocationFailurePolicy: 'open',
+} as const;
 
 describe('resourceServerConfigFromEnv', () => {
   it('applies the defaults', () => {
@@ -67,10 +72,13 @@ describe('resourceServerConfigFromEnv', () => {
     );
   });
 
-  it.each(['ORDERS_ISSUER', 'KAFKA_BROKERS'])('requires %s in production instead of trusting the local default', (name) => {
-    const env = { NODE_ENV: 'production', ORDERS_ISSUER: 'https://auth.example.com', KAFKA_BROKERS: 'kafka:9092' };
-    expect(() => resourceServerConfigFromEnv({ ...env, [name]: undefined }, 'ORDERS', defaults)).toThrow(
-      expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(name) }),
-    );
-  });
+  it.each(['ORDERS_ISSUER', 'KAFKA_BROKERS'])(
+    'requires %s in production instead of trusting the local default',
+    (name) => {
+      const env = { NODE_ENV: 'production', ORDERS_ISSUER: 'https://auth.example.com', KAFKA_BROKERS: 'kafka:9092' };
+      expect(() => resourceServerConfigFromEnv({ ...env, [name]: undefined }, 'ORDERS', defaults)).toThrow(
+        expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(name) }),
+      );
+    },
+  );
 });

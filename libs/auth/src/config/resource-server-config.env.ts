@@ -67,7 +67,8 @@ function authOptionsFromEnv(env: Env, prefix: string, defaults: ResourceServerEn
     jwksUri: read('JWKS_URI'),
     algorithms: parseList(read('ALGORITHMS')),
     clockToleranceSeconds: parseInteger(`${prefix}_CLOCK_TOLERANCE_SECONDS`, read('CLOCK_TOLERANCE_SECONDS')),
-    revocationFailurePolicy: parsePolicy(`${prefix}_REVOCATION_FAILURE_POLICY`, read('REVOCATION_FAILURE_POLICY')) ??
+    revocationFailurePolicy:
+      parsePolicy(`${prefix}_REVOCATION_FAILURE_POLICY`, read('REVOCATION_FAILURE_POLICY')) ??
       defaults.revocationFailurePolicy,
     allowInsecureHttp: parseBoolean(`${prefix}_ALLOW_INSECURE_HTTP`, read('ALLOW_INSECURE_HTTP')),
     kafka: {
@@ -98,7 +99,10 @@ function parseBrokers(value: string | undefined): string[] | undefined {
 }
 
 function parseList(value: string | undefined): string[] | undefined {
-  const items = value?.split(',').map((item) => item.trim()).filter(Boolean);
+  const items = value
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
   return items === undefined || items.length === 0 ? undefined : items;
 }
 

@@ -78,8 +78,12 @@ describe('JwksKeyCache', () => {
     published = { keys: [es256, secondEs256] };
     clock.now = 500;
     await expect(cache.getKey('k2')).rejects.toMatchObject({ code: 'ERR_TOKEN_KEY_UNKNOWN' });
-    await expect(cache.getKey('k2', { refreshIfFetchedBefore: 0 })).rejects.toMatchObject({ code: 'ERR_TOKEN_KEY_UNKNOWN' });
-    await expect(cache.getKey('k2', { refreshIfFetchedBefore: 400 })).rejects.toMatchObject({ code: 'ERR_KEYS_UNAVAILABLE' });
+    await expect(cache.getKey('k2', { refreshIfFetchedBefore: 0 })).rejects.toMatchObject({
+      code: 'ERR_TOKEN_KEY_UNKNOWN',
+    });
+    await expect(cache.getKey('k2', { refreshIfFetchedBefore: 400 })).rejects.toMatchObject({
+      code: 'ERR_KEYS_UNAVAILABLE',
+    });
     expect(requests).toBe(1);
     clock.now = 1_000;
     await expect(cache.getKey('k2', { refreshIfFetchedBefore: 400 })).resolves.toMatchObject({ kid: 'k2' });
@@ -97,9 +101,20 @@ describe('JwksKeyCache', () => {
 
   it('ignores private, symmetric, alg-less and not-allowed keys', async () => {
     const rsa = { ...(await exportJWK((await generateKeyPair('RS256')).publicKey)), kid: 'rsa', alg: 'RS256' };
-    const priv = { ...(await exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey)), kid: 'p', alg: 'ES256' };
+    const priv = {
+      ...(await exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey)),
+      kid: 'p',
+      alg: 'ES256',
+    };
     published = {
-      keys: [priv, { kty: 'oct', k: 'c2VjcmV0', kid: 'h', alg: 'HS256' }, { ...secondEs256, alg: undefined, kid: 'n' }, rsa, es256, 'junk'],
+      keys: [
+        priv,
+        { kty: 'oct', k: 'c2VjcmV0', kid: 'h', alg: 'HS256' },
+        { ...secondEs256, alg: undefined, kid: 'n' },
+        rsa,
+        es256,
+        'junk',
+      ],
     };
     const cache = cacheAt({ now: 0 });
     await cache.refresh();

@@ -69,7 +69,10 @@ export class JwksKeyCache extends KeyResolver {
    * then refetched (at most once a second) unless it was fetched after that instant, so a newly published
    * key is never mistaken for an unknown one.
    */
-  override async getKey(kid: string, { refreshIfFetchedBefore }: { refreshIfFetchedBefore?: number } = {}): Promise<VerificationKey> {
+  override async getKey(
+    kid: string,
+    { refreshIfFetchedBefore }: { refreshIfFetchedBefore?: number } = {},
+  ): Promise<VerificationKey> {
     const cached = this.keys.get(kid);
     if (cached !== undefined) {
       if (this.isStale()) {
@@ -81,7 +84,9 @@ export class JwksKeyCache extends KeyResolver {
       await this.refresh();
     } else if (this.fetchedBefore(refreshIfFetchedBefore)) {
       if (this.options.clock() - (this.lastAttemptAt ?? 0) < MIN_REFETCH_INTERVAL_MS) {
-        throw new KeySourceUnavailableError(`Key ${JSON.stringify(kid)} unknown; the key set is refetched within a second`);
+        throw new KeySourceUnavailableError(
+          `Key ${JSON.stringify(kid)} unknown; the key set is refetched within a second`,
+        );
       }
       await this.refresh();
     }
@@ -119,7 +124,9 @@ export class JwksKeyCache extends KeyResolver {
       return true;
     }
     // After a failure, retry sooner: the key set is unknown rather than known not to hold the kid.
-    const cooldown = this.lastAttemptFailed ? Math.min(this.options.cooldownMs, MIN_REFETCH_INTERVAL_MS) : this.options.cooldownMs;
+    const cooldown = this.lastAttemptFailed
+      ? Math.min(this.options.cooldownMs, MIN_REFETCH_INTERVAL_MS)
+      : this.options.cooldownMs;
     return this.options.clock() - this.lastAttemptAt >= cooldown;
   }
 

@@ -24,9 +24,12 @@ interface ErrorResponse {
 /** Public messages are fixed per code: the reason details go to the log only. */
 function answerFor(error: AuthError): ErrorResponse {
   if (error instanceof MissingTokenError) return { status: 401, message: 'Authentication required' };
-  if (error instanceof InvalidRequestError) return { status: 400, error: 'invalid_request', message: 'Malformed Authorization header' };
-  if (error instanceof InvalidTokenError) return { status: 401, error: 'invalid_token', message: TOKEN_MESSAGES[error.code] };
-  if (error instanceof InsufficientScopeError) return { status: 403, error: 'insufficient_scope', message: 'The access token lacks a required scope' };
+  if (error instanceof InvalidRequestError)
+    return { status: 400, error: 'invalid_request', message: 'Malformed Authorization header' };
+  if (error instanceof InvalidTokenError)
+    return { status: 401, error: 'invalid_token', message: TOKEN_MESSAGES[error.code] };
+  if (error instanceof InsufficientScopeError)
+    return { status: 403, error: 'insufficient_scope', message: 'The access token lacks a required scope' };
   if (error instanceof KeySourceUnavailableError || error instanceof RevocationStateUnavailableError) {
     return { status: 503, error: 'temporarily_unavailable', message: 'Token verification is temporarily unavailable' };
   }
@@ -84,7 +87,12 @@ export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
     httpAdapter.setHeader(response, 'Cache-Control', 'no-store');
     httpAdapter.reply(
       response,
-      { statusCode: answer.status, error: answer.error ?? 'unauthorized', errorCode: error.code, message: answer.message },
+      {
+        statusCode: answer.status,
+        error: answer.error ?? 'unauthorized',
+        errorCode: error.code,
+        message: answer.message,
+      },
       answer.status,
     );
   }

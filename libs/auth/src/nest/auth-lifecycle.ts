@@ -45,7 +45,11 @@ export class AuthLifecycle implements OnApplicationBootstrap, OnApplicationShutd
   private loadKeys(retryInMs: number): void {
     this.keys.refresh().catch((error: unknown) => {
       if (this.stopped) return;
-      this.logger.warn({ msg: 'Key set not loaded yet; retrying', jwksUri: this.options.jwksUri, error: describeError(error) });
+      this.logger.warn({
+        msg: 'Key set not loaded yet; retrying',
+        jwksUri: this.options.jwksUri,
+        error: describeError(error),
+      });
       this.keyRetryTimer = setTimeout(() => this.loadKeys(Math.min(retryInMs * 2, KEY_RETRY_MAX_MS)), retryInMs);
     });
   }

@@ -37,7 +37,13 @@ const providers: Provider[] = [
   {
     provide: JwksKeyCache,
     useFactory: (options: ResolvedAuthOptions) =>
-      new JwksKeyCache({ jwksUri: options.jwksUri, algorithms: options.algorithms, clock: options.clock, logger, ...options.jwks }),
+      new JwksKeyCache({
+        jwksUri: options.jwksUri,
+        algorithms: options.algorithms,
+        clock: options.clock,
+        logger,
+        ...options.jwks,
+      }),
     inject: [AUTH_OPTIONS],
   },
   {
@@ -48,7 +54,12 @@ const providers: Provider[] = [
   },
   {
     provide: RevocationFeed,
-    useFactory: (options: ResolvedAuthOptions, connection: KafkaConnection, keys: JwksKeyCache, index: RevocationIndex) =>
+    useFactory: (
+      options: ResolvedAuthOptions,
+      connection: KafkaConnection,
+      keys: JwksKeyCache,
+      index: RevocationIndex,
+    ) =>
       new RevocationFeed(
         connection,
         {
@@ -77,7 +88,12 @@ const providers: Provider[] = [
   },
   {
     provide: TokenAuthenticator,
-    useFactory: (options: ResolvedAuthOptions, verifier: AccessTokenVerifier, index: RevocationIndex, feed: RevocationFeed) =>
+    useFactory: (
+      options: ResolvedAuthOptions,
+      verifier: AccessTokenVerifier,
+      index: RevocationIndex,
+      feed: RevocationFeed,
+    ) =>
       new TokenAuthenticator(
         {
           maxTokenBytes: options.maxTokenBytes,
@@ -139,5 +155,8 @@ function withGlobalGuard(definition: DynamicModule, guardAllRoutes: boolean | un
   if (guardAllRoutes !== true) {
     return definition;
   }
-  return { ...definition, providers: [...(definition.providers ?? []), { provide: APP_GUARD, useExisting: JwtAuthGuard }] };
+  return {
+    ...definition,
+    providers: [...(definition.providers ?? []), { provide: APP_GUARD, useExisting: JwtAuthGuard }],
+  };
 }

@@ -102,7 +102,10 @@ export class RevocationFeed {
           // A key unknown to a key set fetched before this event arrived may just be newly published.
           const key = await this.keys.getKey(header.kid ?? '', { refreshIfFetchedBefore: firstSeenAt });
           if (key.alg !== header.alg) {
-            throw new InvalidTokenError('ERR_TOKEN_ALG_NOT_ALLOWED', `Event alg differs from the alg of key ${key.kid}`);
+            throw new InvalidTokenError(
+              'ERR_TOKEN_ALG_NOT_ALLOWED',
+              `Event alg differs from the alg of key ${key.kid}`,
+            );
           }
           return key.key;
         },

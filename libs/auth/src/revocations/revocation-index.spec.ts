@@ -3,9 +3,21 @@ import type { Revocation } from '@app/events';
 import { RevocationIndex, type RevocableToken } from './revocation-index.js';
 
 const NOW_S = 1_800_000_000;
-const token: RevocableToken = { jti: 'jti-1', sub: 'alice', client_id: 'demo-app', iat: NOW_S - 10, sid: 'sid-1', kid: 'kid-1' };
+const token: RevocableToken = {
+  jti: 'jti-1',
+  sub: 'alice',
+  client_id: 'demo-app',
+  iat: NOW_S - 10,
+  sid: 'sid-1',
+  kid: 'kid-1',
+};
 
-function revocation(type: Revocation['target']['type'], value: string, revokedAt = NOW_S, expiresAt = NOW_S + 300): Revocation {
+function revocation(
+  type: Revocation['target']['type'],
+  value: string,
+  revokedAt = NOW_S,
+  expiresAt = NOW_S + 300,
+): Revocation {
   return { target: { type, value }, revokedAt, expiresAt };
 }
 

@@ -78,18 +78,27 @@ describe('AccessTokenVerifier', () => {
 
   it('checks no audience when none is configured (the issuer verifying its own tokens)', async () => {
     const issuerSide = new AccessTokenVerifier(
-      { issuer: ISSUER, algorithms: ['ES256'], clockToleranceSeconds: 0, maxTokenBytes: 8192, clock: () => NOW_S * 1000 },
+      {
+        issuer: ISSUER,
+        algorithms: ['ES256'],
+        clockToleranceSeconds: 0,
+        maxTokenBytes: 8192,
+        clock: () => NOW_S * 1000,
+      },
       new StaticKeys([{ kid: 'k1', alg: 'ES256', key: publicKey }]),
     );
     await expect(issuerSide.verify(await sign(claims({ aud: 'billing-service' })))).resolves.toBeDefined();
-    await expect(issuerSide.verify(await sign(claims({ aud: undefined })))).rejects.toMatchObject({ code: 'ERR_TOKEN_AUDIENCE_INVALID' });
+    await expect(issuerSide.verify(await sign(claims({ aud: undefined })))).rejects.toMatchObject({
+      code: 'ERR_TOKEN_AUDIENCE_INVALID',
+    });
   });
 
   it('accepts the application/at+jwt spelling of typ', async () => {
     await expect(verifier.verify(await sign(claims(), { typ: 'application/AT+JWT' }))).resolves.toBeDefined();
   });
 
-  const unsigned = (header: object, payload: object) => `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}.`;
+  const unsigned = (header: object, payload: object) =>
+    `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}.`;
   const hmacSigned = (header: object, payload: object, secret: string) => {
     const input = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}`;
     return `${input}.${base64url(createHmac('sha256', secret).update(input).digest())}`;
@@ -102,12 +111,20 @@ describe('AccessTokenVerifier', () => {
       () => hmacSigned({ alg: 'HS256', kid: 'k1', typ: 'at+jwt' }, claims(), publicPem),
       'ERR_TOKEN_ALG_NOT_ALLOWED',
     ],
-    ['RS256 header on an ES256 key', () => hmacSigned({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' }, claims(), 'x'), 'ERR_TOKEN_ALG_NOT_ALLOWED'],
+    [
+      'RS256 header on an ES256 key',
+      () => hmacSigned({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' }, claims(), 'x'),
+      'ERR_TOKEN_ALG_NOT_ALLOWED',
+    ],
     ['signed by another key', () => sign(claims(), {}, otherKey), 'ERR_TOKEN_SIGNATURE_INVALID'],
-    ['tampered payload', async () => {
-      const [header, , signature] = (await sign(claims())).split('.');
-      return `${header}.${base64url(JSON.stringify(claims({ scope: 'auth:admin' })))}.${signature}`;
-    }, 'ERR_TOKEN_SIGNATURE_INVALID'],
+    [
+      'tampered payload',
+      async () => {
+        const [header, , signature] = (await sign(claims())).split('.');
+        return `${header}.${base64url(JSON.stringify(claims({ scope: 'auth:admin' })))}.${signature}`;
+      },
+      'ERR_TOKEN_SIGNATURE_INVALID',
+    ],
     ['expired', () => sign(claims({ exp: NOW_S - 31 })), 'ERR_TOKEN_EXPIRED'],
     ['not yet valid (nbf)', () => sign(claims({ nbf: NOW_S + 31 })), 'ERR_TOKEN_NOT_YET_VALID'],
     ['issued in the future', () => sign(claims({ iat: NOW_S + 31 })), 'ERR_TOKEN_NOT_YET_VALID'],
@@ -122,7 +139,11 @@ describe('AccessTokenVerifier', () => {
     ['missing client_id', () => sign(claims({ client_id: undefined })), 'ERR_TOKEN_CLAIMS_INVALID'],
     ['missing exp', () => sign(claims({ exp: undefined })), 'ERR_TOKEN_CLAIMS_INVALID'],
     ['non-string scope', () => sign(claims({ scope: ['orders:read'] })), 'ERR_TOKEN_CLAIMS_INVALID'],
-    ['crit header', () => hmacSigned({ alg: 'ES256', kid: 'k1', typ: 'at+jwt', crit: ['x'], x: 1 }, claims(), 'x'), 'ERR_TOKEN_MALFORMED'],
+    [
+      'crit header',
+      () => hmacSigned({ alg: 'ES256', kid: 'k1', typ: 'at+jwt', crit: ['x'], x: 1 }, claims(), 'x'),
+      'ERR_TOKEN_MALFORMED',
+    ],
     ['garbage', () => 'not-a-jwt', 'ERR_TOKEN_MALFORMED'],
     ['oversize', () => `${'a'.repeat(9000)}.b.c`, 'ERR_TOKEN_MALFORMED'],
   ];
