@@ -159,10 +159,9 @@ describe('TopicReader caught-up detection', () => {
     const n = 40;
     await producer.send(topic, records(n, 'c'));
     const caughtUpWhileDelivering: boolean[] = [];
-    let r: TopicReader | undefined;
     let consumedAtCaughtUp = -1;
     let consumed = 0;
-    r = reader({
+    const r: TopicReader = reader({
       topic,
       groupIdPrefix: `e2e-caught-up-${run}`,
       onRecord: async () => {

@@ -157,7 +157,7 @@ export function resolveAuthOptions(options: AuthModuleOptions): ResolvedAuthOpti
     algorithms,
     clockToleranceSeconds,
     maxTokenBytes,
-    realm: options.realm ?? audiences[0]!,
+    realm: options.realm ?? audiences[0],
     kafka,
     revocationsTopic: revocationsTopic ?? AUTH_DEFAULTS.revocationsTopic,
     groupIdPrefix: groupIdPrefix ?? `${kafka.clientId}.revocations`,

@@ -9,7 +9,8 @@
  */
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
-    const code = 'code' in error && error.code !== undefined ? ` ${String(error.code)}` : '';
+    const code =
+      'code' in error && (typeof error.code === 'string' || typeof error.code === 'number') ? ` ${error.code}` : '';
     return `${error.name}${code}: ${error.message}`;
   }
   return String(error);

@@ -9,10 +9,11 @@
  * ```
  */
 export function assertEventAlgorithms(algorithms: readonly string[], option: string): void {
-  if (!Array.isArray(algorithms) || algorithms.length === 0) {
+  const list = algorithms;
+  if (!Array.isArray(algorithms) || list.length === 0) {
     throw new TypeError(`"${option}" must be a non-empty array of JWS algorithms`);
   }
-  for (const alg of algorithms) assertEventAlgorithm(alg, option);
+  for (const alg of list) assertEventAlgorithm(alg, option);
 }
 
 /**

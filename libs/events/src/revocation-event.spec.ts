@@ -72,7 +72,7 @@ function sign(
     .sign(key);
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<EventVerificationErrorCode | string> {
+async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;
   } catch (error) {

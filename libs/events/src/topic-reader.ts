@@ -260,7 +260,11 @@ export class TopicReader {
     await this.admin.disconnect();
   }
 
-  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    // The payload's functions are closures, not methods that need their object.
+    /* eslint-disable @typescript-eslint/unbound-method */
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    /* eslint-enable @typescript-eslint/unbound-method */
     const { partition } = batch;
     for (const message of batch.messages) {
       if (!isRunning() || isStale() || this.state !== 'running') return;

@@ -43,7 +43,7 @@ export function parseBasicAuthorization(header: string): ClientCredentials {
   };
   const match = /^basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header.trim());
   if (match === null) return fail('not base64 credentials');
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return fail('no colon');
   const clientId = formUrlDecode(decoded.slice(0, colon));

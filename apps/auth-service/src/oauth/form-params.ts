@@ -48,7 +48,7 @@ export function readFormParams(body: unknown, repeatable: readonly string[] = []
       continue;
     }
     if (values.length > 1) throw new OAuthError(OAUTH_ERRORS.invalidRequest, `parameter ${name} repeated`);
-    if (present.length === 1) single.set(name, present[0]!);
+    if (present.length === 1) single.set(name, present[0]);
   }
   return { get: (name) => single.get(name), getAll: (name) => multi.get(name) ?? [] };
 }

@@ -21,7 +21,7 @@ export function groupByTopicRuns(records: readonly OutboxRecord[]): OutboxRecord
   const runs: OutboxRecord[][] = [];
   for (const record of records) {
     const last = runs.at(-1);
-    if (last !== undefined && last[0]!.topic === record.topic) last.push(record);
+    if (last !== undefined && last[0].topic === record.topic) last.push(record);
     else runs.push([record]);
   }
   return runs;
@@ -131,7 +131,7 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
       if (this.stopped) return 'drained';
       const started = performance.now();
       await producer.send(
-        run[0]!.topic,
+        run[0].topic,
         run.map(({ key, value }) => ({ key, value })),
       );
       await markOutboxSent(
@@ -140,9 +140,9 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
       );
       this.logger.log({
         msg: 'outbox records published',
-        topic: run[0]!.topic,
+        topic: run[0].topic,
         count: run.length,
-        firstId: run[0]!.id,
+        firstId: run[0].id,
         lastId: run.at(-1)!.id,
         ms: Math.round((performance.now() - started) * 10) / 10,
       });

@@ -24,7 +24,7 @@ export async function enqueueOutboxRecord(tx: SqlExecutor, record: Omit<OutboxRe
     [record.topic, record.key, record.value],
   );
   await tx.query('SELECT pg_notify($1, NULL)', [CHANNELS.outbox]);
-  return rows[0]!.id;
+  return rows[0].id;
 }
 
 /**

@@ -22,13 +22,12 @@ export class OutboxSignal {
   async wait(timeoutMs: number): Promise<boolean> {
     if (this.consume()) return true;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
-      const self = this;
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
-        self.wake = undefined;
+        this.wake = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, timeoutMs);
       this.wake = done;
     });
     return this.consume();

@@ -38,7 +38,7 @@ export async function readMigrations(dir: string): Promise<Migration[]> {
     if (match === null) throw new TypeError(`migration file name must be NNN_name.sql: ${file}`);
     const version = Number(match[1]);
     if (migrations.some((m) => m.version === version)) throw new TypeError(`duplicate migration version ${version}`);
-    migrations.push({ version, name: match[2]!, sql: await readFile(join(dir, file), 'utf8') });
+    migrations.push({ version, name: match[2], sql: await readFile(join(dir, file), 'utf8') });
   }
   return migrations;
 }

@@ -11,9 +11,9 @@ import type { EventLogger } from '@app/events';
  */
 export function toEventLogger(logger: LoggerService): EventLogger {
   return {
-    debug: (msg, fields) => logger.debug?.({ msg, ...fields }),
-    info: (msg, fields) => logger.log({ msg, ...fields }),
-    warn: (msg, fields) => logger.warn({ msg, ...fields }),
-    error: (msg, fields) => logger.error({ msg, ...fields }),
+    debug: (msg, fields) => void logger.debug?.({ msg, ...fields }),
+    info: (msg, fields) => void logger.log({ msg, ...fields }),
+    warn: (msg, fields) => void logger.warn({ msg, ...fields }),
+    error: (msg, fields) => void logger.error({ msg, ...fields }),
   };
 }

@@ -30,5 +30,5 @@ export function extractBearerToken(header: string | string[] | undefined, maxTok
     }
     throw new InvalidRequestError('Malformed bearer credentials');
   }
-  return match[1]!;
+  return match[1];
 }
