@@ -9,6 +9,7 @@
  * ```
  */
 export function assertEventAlgorithms(algorithms: readonly string[], option: string): void {
+  // Kept apart from the Array.isArray check, which would narrow `algorithms` to any[].
   const list = algorithms;
   if (!Array.isArray(algorithms) || list.length === 0) {
     throw new TypeError(`"${option}" must be a non-empty array of JWS algorithms`);

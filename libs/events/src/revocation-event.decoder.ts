@@ -39,8 +39,8 @@ export type EventKeyResolver = (header: { kid?: string; alg?: string }) => Promi
 export interface DecodeRevocationEventOptions {
   /** Expected `iss` (exact match). */
   issuer: string;
-  /** When set, `aud` must be or contain it. */
-  audience?: string;
+  /** When set, `aud` must be or contain it (or, given a list, one of them: a service known by several ids). */
+  audience?: string | readonly string[];
   /** Asymmetric JWS algorithms accepted (e.g. `['ES256']`); `none` and `HS*` are refused with a TypeError. */
   algorithms: readonly string[];
   resolveKey: EventKeyResolver;
@@ -87,7 +87,8 @@ export async function decodeRevocationEvent(
 
   if (claims.iss !== issuer) fail('ERR_EVENT_CLAIMS_INVALID', 'unexpected "iss"');
   if (!isAudience(claims.aud)) fail('ERR_EVENT_CLAIMS_INVALID', 'missing or invalid "aud"');
-  if (audience !== undefined && !toArray(claims.aud).includes(audience))
+  const eventAudiences = toArray(claims.aud);
+  if (audience !== undefined && !toArray(audience).some((expected) => eventAudiences.includes(expected)))
     fail('ERR_EVENT_CLAIMS_INVALID', 'unexpected "aud"');
   if (!isNumericDate(claims.iat)) fail('ERR_EVENT_CLAIMS_INVALID', 'missing or invalid "iat"');
   if (!isEventId(claims.jti)) fail('ERR_EVENT_CLAIMS_INVALID', 'missing or invalid "jti"');
@@ -99,8 +100,8 @@ export async function decodeRevocationEvent(
 function assertDecodeOptions(options: DecodeRevocationEventOptions, maxBytes: number): void {
   if (typeof options.issuer !== 'string' || options.issuer === '')
     throw new TypeError('"issuer" must be a non-empty string');
-  if (options.audience !== undefined && !isEventId(options.audience))
-    throw new TypeError('"audience" must be an id string');
+  if (options.audience !== undefined && !isAudience(options.audience))
+    throw new TypeError('"audience" must be an id string or a non-empty list of them');
   assertEventAlgorithms(options.algorithms, 'algorithms');
   if (typeof options.resolveKey !== 'function') throw new TypeError('"resolveKey" must be a function');
   if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) throw new TypeError('"maxBytes" must be a positive integer');
@@ -219,7 +220,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function toArray(aud: string | string[]): string[] {
+function toArray(aud: string | readonly string[]): readonly string[] {
   return typeof aud === 'string' ? [aud] : aud;
 }
 

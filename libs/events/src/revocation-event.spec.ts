@@ -147,6 +147,14 @@ describe('revocation SET round trip', () => {
     await expect(codeOf(decodeRevocationEvent(await sign(payload), options))).resolves.toBe('accepted');
   });
 
+  it('accepts an event naming one of several audiences of the service, refuses one naming none', async () => {
+    const event = await sign(claims({ aud: 'billing-service' }));
+    const accepted = decodeOptions({ audience: ['orders-service', 'billing-service'] });
+    await expect(codeOf(decodeRevocationEvent(event, accepted))).resolves.toBe('accepted');
+    const refused = decodeOptions({ audience: ['orders-service', 'items-api'] });
+    await expect(codeOf(decodeRevocationEvent(event, refused))).resolves.toBe('ERR_EVENT_CLAIMS_INVALID');
+  });
+
   it('builds the record key from the target', () => {
     expect(revocationRecordKey({ type: 'client', value: 'c-1' })).toBe('client:c-1');
   });

@@ -32,7 +32,8 @@ export class OAuthExceptionFilter extends BaseExceptionFilter {
   override catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<HttpRequestLike>();
-    if (!request.path.startsWith(OAUTH_PATH_PREFIX)) {
+    // Express matches routes case-insensitively: /OAuth/token is the token endpoint too.
+    if (!(exception instanceof OAuthError) && !request.path.toLowerCase().startsWith(OAUTH_PATH_PREFIX)) {
       super.catch(exception, host);
       return;
     }

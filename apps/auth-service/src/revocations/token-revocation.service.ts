@@ -88,9 +88,11 @@ export class TokenRevocation {
     return 'revoked';
   }
 
-  /** Every resource server receives every revocation event (each consumer checks `aud` against itself). */
+  /**
+   * Every resource server receives every revocation event (each consumer checks `aud` against itself). A token
+   * exists only for a registered resource server, so the list is never empty when there is a token to revoke.
+   */
   private async eventAudience(): Promise<string[]> {
-    const audiences = (await this.resourceServers.list()).map((rs) => rs.audience);
-    return audiences.length > 0 ? audiences : [this.config.issuer];
+    return (await this.resourceServers.list()).map((rs) => rs.audience);
   }
 }

@@ -28,7 +28,7 @@ export interface AdvisoryLock {
  * @example
  * await db.transaction(async (tx) => {
  *   await tx.query('INSERT INTO revocations ...', [...]);
- *   await tx.query('INSERT INTO outbox ...', [...]);
+ *   await enqueueOutboxRecord(tx, { topic, key, value });
  * });
  */
 export abstract class Database implements SqlExecutor {

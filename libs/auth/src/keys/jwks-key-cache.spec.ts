@@ -90,6 +90,18 @@ describe('JwksKeyCache', () => {
     expect(requests).toBe(2);
   });
 
+  it('dates the set from when it was requested, so a fetch in flight when a key is published does not vouch for it', async () => {
+    published = { keys: [es256] };
+    const clock = { now: 0 };
+    const cache = cacheAt(clock);
+    const inFlight = cache.refresh();
+    clock.now = 2_000;
+    await inFlight;
+    published = { keys: [es256, secondEs256] };
+    await expect(cache.getKey('k2', { refreshIfFetchedBefore: 1_000 })).resolves.toMatchObject({ kid: 'k2' });
+    expect(requests).toBe(2);
+  });
+
   it('drops keys that leave the set on refresh', async () => {
     published = { keys: [es256, secondEs256] };
     const cache = cacheAt({ now: 0 });

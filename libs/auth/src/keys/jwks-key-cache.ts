@@ -143,7 +143,9 @@ export class JwksKeyCache extends KeyResolver {
   }
 
   private async fetchAndImport(): Promise<void> {
-    this.lastAttemptAt = this.options.clock();
+    // The set is as fresh as the request for it: a fetch sent before a key was published does not know it.
+    const startedAt = this.options.clock();
+    this.lastAttemptAt = startedAt;
     this.lastAttemptFailed = true;
     const document = await this.download();
     const next = new Map<string, CachedKey>();
@@ -154,7 +156,7 @@ export class JwksKeyCache extends KeyResolver {
       }
     }
     this.keys = next;
-    this.fetchedAt = this.options.clock();
+    this.fetchedAt = startedAt;
     this.lastAttemptFailed = false;
     this.options.logger.debug('JWKS loaded', { jwksUri: this.options.jwksUri, kids: [...next.keys()] });
   }

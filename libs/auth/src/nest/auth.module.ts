@@ -66,7 +66,7 @@ const providers: Provider[] = [
           topic: options.revocationsTopic,
           groupIdPrefix: options.groupIdPrefix,
           issuer: options.issuer,
-          audience: options.audiences[0],
+          audiences: options.audiences,
           algorithms: options.algorithms,
           clock: options.clock,
         },

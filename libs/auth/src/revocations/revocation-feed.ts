@@ -6,9 +6,19 @@ import {
   type EventRecord,
   type KafkaConnection,
 } from '@app/events';
+import { decodeJwt } from 'jose';
 import { InvalidTokenError } from '../errors/auth.errors.js';
 import type { JwksKeyCache } from '../keys/jwks-key-cache.js';
 import type { RevocationIndex } from './revocation-index.js';
+
+function readUnverifiedIssuedAt(jws: string): number | undefined {
+  try {
+    const { iat } = decodeJwt(jws);
+    return iat;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Options of {@link RevocationFeed}. */
 export interface RevocationFeedOptions {
@@ -16,8 +26,8 @@ export interface RevocationFeedOptions {
   readonly groupIdPrefix: string;
   /** Expected `iss` of every security event. */
   readonly issuer: string;
-  /** This service's audience: every event must name it in `aud`. */
-  readonly audience: string;
+  /** This service's audiences: every event must name one of them in `aud`. */
+  readonly audiences: readonly string[];
   readonly algorithms: readonly string[];
   /** Clock in epoch milliseconds. */
   readonly clock: () => number;
@@ -81,26 +91,33 @@ export class RevocationFeed {
     return this.reader.stop();
   }
 
-  private firstSeenAt(record: EventRecord): number {
+  /**
+   * When the event says it was signed, in epoch ms, read before verification and used only to decide whether
+   * the key set may be too old to know its key; never later than when this service first saw the record, so a
+   * forged future `iat` cannot make it refetch more than once.
+   */
+  private claimedIssuedAt(record: EventRecord): number {
     if (this.current?.partition !== record.partition || this.current.offset !== record.offset) {
       this.current = { partition: record.partition, offset: record.offset, firstSeenAt: this.options.clock() };
     }
-    return this.current.firstSeenAt;
+    const iat = readUnverifiedIssuedAt(record.value ?? '');
+    // iat is whole seconds: the event may have been signed up to the end of that second.
+    return iat === undefined ? 0 : Math.min((iat + 1) * 1000, this.current.firstSeenAt);
   }
 
   private async handle(record: EventRecord): Promise<void> {
     if (record.value === null) {
       return;
     }
-    const firstSeenAt = this.firstSeenAt(record);
+    const issuedAt = this.claimedIssuedAt(record);
     try {
       const revocation = await decodeRevocationEvent(record.value, {
         issuer: this.options.issuer,
-        audience: this.options.audience,
+        audience: this.options.audiences,
         algorithms: this.options.algorithms,
         resolveKey: async (header) => {
-          // A key unknown to a key set fetched before this event arrived may just be newly published.
-          const key = await this.keys.getKey(header.kid ?? '', { refreshIfFetchedBefore: firstSeenAt });
+          // A key unknown to a key set fetched before this event was signed may just be newly published.
+          const key = await this.keys.getKey(header.kid ?? '', { refreshIfFetchedBefore: issuedAt });
           if (key.alg !== header.alg) {
             throw new InvalidTokenError(
               'ERR_TOKEN_ALG_NOT_ALLOWED',
