@@ -436,6 +436,9 @@ describe('AppModule (real module, embedded Postgres)', () => {
       expect(tooLarge.status).toBe(400);
       expect(tooLarge.body).toMatchObject({ error: 'invalid_request' });
       expect(tooLarge.headers['cache-control']).toBe('no-store');
+      const caseVariant = await http().post('/OAuth/token').type('form').send({ grant_type: 'client_credentials' });
+      expect(caseVariant.status).toBe(401);
+      expect(caseVariant.body).toEqual({ error: 'invalid_client', error_description: expect.any(String) });
       const unknownRoute = await http().get('/nowhere');
       expect(unknownRoute.status).toBe(404);
       expect(unknownRoute.body.error).toBe('Not Found');
