@@ -7,17 +7,9 @@ import { authServiceConfig, loadAuthServiceConfig } from '../config/auth-service
 import { configureApp } from '../configure-app.js';
 import { Database } from '../storage/database.js';
 import { CapturingLogger } from '../../../../test/support/capturing-logger.js';
+import { waitFor } from '../../../../test/support/wait-for.js';
 
 jest.setTimeout(60_000);
-
-async function poll(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return condition();
-}
 
 const basic = `Basic ${Buffer.from('demo-app:dev-only-demo-app-secret').toString('base64')}`;
 
@@ -69,7 +61,11 @@ describe('OutboxRelay while Kafka is unreachable', () => {
     const db = app.get(Database);
     const rows = await db.query<{ sent_at: Date | null; value: string }>('SELECT sent_at, value FROM outbox');
     expect(rows).toEqual([{ sent_at: null, value: expect.any(String) }]);
-    expect(await poll(() => logger.lines.some((l) => l.includes('outbox relay step failed')), 30_000)).toBe(true);
+    await waitFor(
+      'the relay to report a failed step',
+      () => (logger.lines.some((l) => l.includes('outbox relay step failed')) ? true : undefined),
+      { timeoutMs: 30_000 },
+    );
     const logs = logger.lines.join('\n');
     expect(logs).not.toContain(token.split('.')[2]!);
     expect(logs).not.toContain(rows[0]!.value.split('.')[2]!);

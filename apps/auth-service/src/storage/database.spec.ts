@@ -5,6 +5,7 @@ import { CHANNELS, type Database } from './database.js';
 import { defaultMigrationsDir, readMigrations, runMigrations } from './migration.runner.js';
 import { PgliteDatabase } from './pglite.database.js';
 import { PostgresDatabase } from './postgres.database.js';
+import { waitFor } from '../../../../test/support/wait-for.js';
 
 jest.setTimeout(60_000);
 
@@ -17,15 +18,6 @@ const databaseUrl = process.env['DATABASE_URL'];
 const schema = `auth_spec_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
 if (databaseUrl !== undefined && databaseUrl !== '') {
   backends.push(['postgres', () => new PostgresDatabase(databaseUrl, schema)]);
-}
-
-async function poll(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  return condition();
 }
 
 describe.each(backends)('Database on %s', (kind, create) => {
@@ -83,7 +75,7 @@ describe.each(backends)('Database on %s', (kind, create) => {
     );
     try {
       await db.transaction((tx) => enqueueOutboxRecord(tx, { topic: 't', key: 'jti:notify', value: 'v' }));
-      expect(await poll(() => notified > 0, 5000)).toBe(true);
+      await waitFor('the NOTIFY to arrive', () => (notified > 0 ? true : undefined), { timeoutMs: 5_000 });
     } finally {
       await listener.close();
     }
