@@ -14,6 +14,14 @@ describe('readFormParams', () => {
     expect(params.getAll('audience')).toEqual([]);
   });
 
+  it('requires a parameter with invalid_request when it is absent or empty', () => {
+    const params = readFormParams({ grant_type: 'password', scope: '' });
+    expect(params.require('grant_type')).toBe('password');
+    for (const name of ['scope', 'username']) {
+      expect(() => params.require(name)).toThrow(expect.objectContaining({ error: 'invalid_request' }));
+    }
+  });
+
   it.each([
     ['a repeated single-valued parameter', { scope: ['a', 'b'] }],
     ['a nested object', { scope: { a: 'b' } }],

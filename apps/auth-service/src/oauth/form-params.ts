@@ -6,6 +6,8 @@ import { OAUTH_ERRORS, OAuthError } from './oauth.error.js';
  */
 export interface FormParams {
   get(name: string): string | undefined;
+  /** The parameter's value; `invalid_request` when it is absent. */
+  require(name: string): string;
   getAll(name: string): string[];
 }
 
@@ -29,7 +31,7 @@ export function assertFormContentType(contentType: string | undefined): void {
  *
  * @example
  * const params = readFormParams(req.body, ['resource']);
- * params.get('grant_type'); params.getAll('resource');
+ * params.require('grant_type'); params.get('scope'); params.getAll('resource');
  */
 export function readFormParams(body: unknown, repeatable: readonly string[] = []): FormParams {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -50,5 +52,13 @@ export function readFormParams(body: unknown, repeatable: readonly string[] = []
     if (values.length > 1) throw new OAuthError(OAUTH_ERRORS.invalidRequest, `parameter ${name} repeated`);
     if (present.length === 1) single.set(name, present[0]);
   }
-  return { get: (name) => single.get(name), getAll: (name) => multi.get(name) ?? [] };
+  return {
+    get: (name) => single.get(name),
+    require: (name) => {
+      const value = single.get(name);
+      if (value === undefined) throw new OAuthError(OAUTH_ERRORS.invalidRequest, `${name} is required`);
+      return value;
+    },
+    getAll: (name) => multi.get(name) ?? [],
+  };
 }

@@ -25,8 +25,7 @@ export class RevocationController {
     @OAuthForm() params: FormParams,
   ): Promise<void> {
     const client = await this.clients.authenticate(authorization, params);
-    const token = params.get('token');
-    if (token === undefined) throw new OAuthError(OAUTH_ERRORS.invalidRequest, 'token is required');
+    const token = params.require('token');
     if ((await this.revocations.revokeToken(client.id, token)) === 'not_ours') {
       throw new OAuthError(OAUTH_ERRORS.unauthorizedClient, 'the token was not issued to this client');
     }

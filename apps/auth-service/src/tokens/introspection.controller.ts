@@ -2,7 +2,6 @@ import { Controller, Headers, Inject, Logger } from '@nestjs/common';
 import { ClientAuthenticator } from '../clients/client-authenticator.service.js';
 import type { FormParams } from '../oauth/form-params.js';
 import { OAuthEndpoint, OAuthForm } from '../oauth/oauth-endpoint.decorator.js';
-import { OAUTH_ERRORS, OAuthError } from '../oauth/oauth.error.js';
 import { IssuedTokenVerifier } from './issued-token.verifier.js';
 
 /** RFC 7662 introspection response; only `active` when the token is not active. */
@@ -45,8 +44,7 @@ export class IntrospectionController {
     @OAuthForm() params: FormParams,
   ): Promise<IntrospectionResponse> {
     const client = await this.clients.authenticate(authorization, params);
-    const token = params.get('token');
-    if (token === undefined) throw new OAuthError(OAUTH_ERRORS.invalidRequest, 'token is required');
+    const token = params.require('token');
     const verification = await this.verifier.verify(token);
     if (!verification.ok) {
       this.logger.log({ msg: 'introspection: inactive', client_id: client.id, reason: verification.reason });

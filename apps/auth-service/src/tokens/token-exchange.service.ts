@@ -43,8 +43,7 @@ export class TokenExchange {
 
   async exchange(authorization: string | undefined, params: FormParams): Promise<TokenResponse> {
     const client = await this.clients.authenticate(authorization, params);
-    const grantType = params.get('grant_type');
-    if (grantType === undefined) throw new OAuthError(OAUTH_ERRORS.invalidRequest, 'grant_type is required');
+    const grantType = params.require('grant_type');
     if (!(SUPPORTED_GRANT_TYPES as readonly string[]).includes(grantType)) {
       throw new OAuthError(OAUTH_ERRORS.unsupportedGrantType, 'grant_type is not supported');
     }
@@ -82,12 +81,7 @@ export class TokenExchange {
   }
 
   private async passwordGrant(client: AuthenticatedClient, params: FormParams): Promise<IssuedAccessToken> {
-    const username = params.get('username');
-    const password = params.get('password');
-    if (username === undefined || password === undefined) {
-      throw new OAuthError(OAUTH_ERRORS.invalidRequest, 'username and password are required');
-    }
-    const user = await this.users.authenticate(username, password);
+    const user = await this.users.authenticate(params.require('username'), params.require('password'));
     if (user === null) throw new OAuthError(OAUTH_ERRORS.invalidGrant, 'invalid resource owner credentials');
     const grant = grantScopes({
       requested: params.get('scope'),
