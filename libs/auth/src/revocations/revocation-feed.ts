@@ -11,15 +11,6 @@ import { InvalidTokenError } from '../errors/auth.errors.js';
 import type { JwksKeyCache } from '../keys/jwks-key-cache.js';
 import type { RevocationIndex } from './revocation-index.js';
 
-function readUnverifiedIssuedAt(jws: string): number | undefined {
-  try {
-    const { iat } = decodeJwt(jws);
-    return iat;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Options of {@link RevocationFeed}. */
 export interface RevocationFeedOptions {
   readonly topic: string;
@@ -43,9 +34,10 @@ export interface RevocationFeedStats {
 
 /**
  * Feeds a {@link RevocationIndex} from the revocations topic. Every instance reads the whole topic
- * from the beginning; every record must be a security event that verifies against a key the service
- * already trusts. A record that is the event's fault is logged with topic/partition/offset, counted
- * and skipped; a transient failure (keys unreachable) is thrown so the reader delivers it again.
+ * from the beginning; every record must be a security event, for this service's audience, that verifies
+ * against a key of the issuer's key set (refetched when an event is newer than the set and names a key
+ * it lacks). A record that is the event's fault is logged with topic/partition/offset, counted and
+ * skipped; a transient failure (keys unreachable) is thrown so the reader delivers it again.
  *
  * @example
  * ```ts
@@ -57,7 +49,7 @@ export interface RevocationFeedStats {
 export class RevocationFeed {
   readonly stats: RevocationFeedStats = { applied: 0, dropped: 0 };
   private readonly reader: TopicReader;
-  /** The record being retried (a transient failure), and when it was first handled. */
+  /** The record being handled (delivered again after a transient failure), and when it was first seen. */
   private current: { partition: number; offset: string; firstSeenAt: number } | undefined;
 
   constructor(
@@ -149,5 +141,15 @@ export class RevocationFeed {
         reason: error.message,
       });
     }
+  }
+}
+
+/** The event's `iat`, unverified (verification comes after): `undefined` when it does not even parse. */
+function readUnverifiedIssuedAt(jws: string): number | undefined {
+  try {
+    const { iat } = decodeJwt(jws);
+    return iat;
+  } catch {
+    return undefined;
   }
 }
