@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import {
@@ -19,8 +19,6 @@ import { authServiceConfig, loadAuthServiceConfig, type AuthServiceConfig } from
 import { configureApp } from './configure-app.js';
 import { Database } from './storage/database.js';
 import { CapturingLogger } from '../../../test/support/capturing-logger.js';
-
-jest.setTimeout(60_000);
 
 const ISSUER = 'http://auth.test';
 const DEMO = { id: 'demo-app', secret: 'dev-only-demo-app-secret' };

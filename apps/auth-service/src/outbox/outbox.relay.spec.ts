@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
@@ -8,8 +8,6 @@ import { configureApp } from '../configure-app.js';
 import { Database } from '../storage/database.js';
 import { CapturingLogger } from '../../../../test/support/capturing-logger.js';
 import { waitFor } from '../../../../test/support/wait-for.js';
-
-jest.setTimeout(60_000);
 
 const basic = `Basic ${Buffer.from('demo-app:dev-only-demo-app-secret').toString('base64')}`;
 

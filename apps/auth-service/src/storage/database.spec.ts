@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { enqueueOutboxRecord, markOutboxSent, readUnsentOutbox } from '../outbox/outbox.repository.js';
 import { CHANNELS, type Database } from './database.js';
 import { defaultMigrationsDir, readMigrations, runMigrations } from './migration.runner.js';
 import { PgliteDatabase } from './pglite.database.js';
 import { PostgresDatabase } from './postgres.database.js';
 import { waitFor } from '../../../../test/support/wait-for.js';
-
-jest.setTimeout(60_000);
 
 /**
  * Embedded Postgres always; the real Postgres too when the test run provides one (DATABASE_URL, as `npm test`
