@@ -34,10 +34,15 @@ const REQUIRED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id'];
  * ```
  */
 export class AccessTokenVerifier {
+  /** jose wants a mutable array; copied once here rather than on every request. */
+  private readonly audience: string[] | undefined;
+
   constructor(
     private readonly options: AccessTokenVerifierOptions,
     private readonly keys: KeyResolver,
-  ) {}
+  ) {
+    this.audience = options.audiences === undefined ? undefined : [...options.audiences];
+  }
 
   async verify(token: string): Promise<AuthenticatedToken> {
     if (token.length > this.options.maxTokenBytes) {
@@ -57,7 +62,7 @@ export class AccessTokenVerifier {
       const verified = await jwtVerify<AccessTokenClaims>(token, key.key, {
         algorithms: [key.alg],
         issuer: this.options.issuer,
-        audience: this.options.audiences === undefined ? undefined : [...this.options.audiences],
+        audience: this.audience,
         clockTolerance: this.options.clockToleranceSeconds,
         currentDate: new Date(now),
         requiredClaims: REQUIRED_CLAIMS,
