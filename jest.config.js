@@ -9,7 +9,9 @@ const shared = {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
   moduleNameMapper: {
     '^@app/auth$': '<rootDir>/libs/auth/src/index.ts',
+    '^@app/auth/core$': '<rootDir>/libs/auth/src/core.ts',
     '^@app/events$': '<rootDir>/libs/events/src/index.ts',
+    '^@app/events/kafka$': '<rootDir>/libs/events/src/kafka/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',

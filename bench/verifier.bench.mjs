@@ -8,7 +8,7 @@
  */
 import { generateKeyPair, SignJWT } from 'jose';
 import { performance } from 'node:perf_hooks';
-import { AccessTokenVerifier, KeyResolver, RevocationIndex } from '../dist/libs/auth/src/index.js';
+import { AccessTokenVerifier, KeyResolver, RevocationIndex } from '../dist/libs/auth/src/core.js';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 20_000);
 const WARMUP = 2_000;
@@ -18,7 +18,7 @@ class OneKey extends KeyResolver {
     super();
     this.key = key;
   }
-  async getKey() {
+  async resolve() {
     return this.key;
   }
 }

@@ -6,18 +6,17 @@ import { Test } from '@nestjs/testing';
 import { IsIn } from 'class-validator';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
-import { AuthModule, AuthReadiness, Claims, Public, Scopes } from '@app/auth';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
+import { AuthModule, Claims, Public, ResourceServer, Scopes } from '@app/auth';
 import {
+  encodeKeyEvent,
   encodeRevocationEvent,
-  ensureTopics,
-  EventProducer,
-  KafkaConnection,
   revocationRecordKey,
   topicSpecs,
   type EventSigner,
   type Revocation,
 } from '@app/events';
+import { ensureTopics, EventProducer, KafkaConnection } from '@app/events/kafka';
 import { callWithToken } from './support/oauth-client.js';
 import { uniqueKafkaSetup } from './support/services.js';
 import { waitFor } from './support/wait-for.js';
@@ -58,6 +57,7 @@ class ItemsController {
 
 let jwks: Server;
 let jwksUri: string;
+let jwksRequestCount = 0;
 let trusted: EventSigner & { privateKey: CryptoKey };
 let untrusted: EventSigner & { privateKey: CryptoKey };
 let second: EventSigner & { privateKey: CryptoKey };
@@ -68,6 +68,12 @@ const producer = new EventProducer(connection);
 
 async function publicJwk(key: EventSigner & { privateKey: CryptoKey }): Promise<object> {
   return { ...(await exportJWK(key.privateKey)), d: undefined, kid: key.kid, alg: 'ES256' };
+}
+
+/** A signing key whose kid is its RFC 7638 thumbprint, as the auth service names keys in key events. */
+async function thumbprintSigner(): Promise<EventSigner & { privateKey: CryptoKey }> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  return { kid: await calculateJwkThumbprint(await exportJWK(publicKey)), alg: 'ES256', privateKey };
 }
 
 async function signer(kid: string): Promise<EventSigner & { privateKey: CryptoKey }> {
@@ -100,12 +106,19 @@ async function publish(revocation: Revocation, key = trusted, issuer = ISSUER, a
 beforeAll(async () => {
   [trusted, untrusted, second] = await Promise.all([signer('trusted'), signer('untrusted'), signer('second')]);
   publicJwks = { keys: await Promise.all([trusted, second].map(publicJwk)) };
-  jwks = createServer((_request, response) => response.end(JSON.stringify(publicJwks)));
+  jwks = createServer((_request, response) => {
+    jwksRequestCount += 1;
+    response.end(JSON.stringify(publicJwks));
+  });
   await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
   jwksUri = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`;
   await ensureTopics(
     connection,
-    topicSpecs({ revocationRetentionMs: 3_600_000, revocationsTopic: kafka.revocationsTopic }),
+    topicSpecs({
+      revocationRetentionMs: 3_600_000,
+      revocationsTopic: kafka.revocationsTopic,
+      keysTopic: kafka.keysTopic,
+    }),
   );
   await producer.connect();
 });
@@ -130,7 +143,8 @@ describe.each<[string, () => AbstractHttpAdapter | undefined]>([
           audience: 'items-api',
           jwksUri,
           claimsDto: ItemsClaims,
-          kafka: { brokers: kafka.brokers.split(','), clientId: 'items-api', revocationsTopic: kafka.revocationsTopic },
+          topics: { revocations: kafka.revocationsTopic, keys: kafka.keysTopic },
+          kafka: { brokers: kafka.brokers.split(','), clientId: 'items-api' },
           guardAllRoutes: true,
         }),
       ],
@@ -139,7 +153,7 @@ describe.each<[string, () => AbstractHttpAdapter | undefined]>([
     app = moduleRef.createNestApplication(adapter() as never, { logger: ['error'] });
     await app.listen(0, '127.0.0.1');
     url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-    await waitFor('readiness', () => (app.get(AuthReadiness).ready ? true : undefined));
+    await waitFor('readiness', () => (app.get(ResourceServer).ready ? true : undefined));
   });
 
   afterAll(async () => {
@@ -181,7 +195,7 @@ describe.each<[string, () => AbstractHttpAdapter | undefined]>([
     const subject = `user-${crypto.randomUUID()}`;
     const before = await accessToken(trusted, { sub: subject, iat: now - 5 });
     const byRetiredKey = await accessToken(second, { sub: `other-${subject}` });
-    const dropped = app.get(AuthReadiness).status().revocations.dropped;
+    const dropped = app.get(ResourceServer).status().revocations.dropped;
 
     await publish({ target: { type: 'sub', value: subject }, revokedAt: now - 1, expiresAt: now + 300 }, untrusted);
     await publish(
@@ -196,7 +210,7 @@ describe.each<[string, () => AbstractHttpAdapter | undefined]>([
       'other-api',
     );
     await waitFor('the three untrusted events to be dropped', () =>
-      app.get(AuthReadiness).status().revocations.dropped >= dropped + 3 ? true : undefined,
+      app.get(ResourceServer).status().revocations.dropped >= dropped + 3 ? true : undefined,
     );
     expect((await callWithToken(`${url}/items`, before)).status).toBe(200);
 
@@ -213,27 +227,39 @@ describe.each<[string, () => AbstractHttpAdapter | undefined]>([
     expect((await callWithToken(`${url}/items`, reauthenticated)).status).toBe(200);
   });
 
-  it('verifies an event signed with a key published after start, even while unknown kids hold the cooldown', async () => {
-    const rotated = await signer(`rotated-${crypto.randomUUID()}`);
-    const forged = await accessToken(rotated);
-    expect(await callWithToken(`${url}/items`, forged)).toMatchObject({
+  it('trusts a key published after start from its key event, without reloading the JWKS while unknown kids hold the cooldown', async () => {
+    const rotated = await thumbprintSigner();
+    const early = await accessToken(rotated, { sub: `rotated-${rotated.kid}` });
+    expect(await callWithToken(`${url}/items`, early)).toMatchObject({
       status: 401,
       body: { errorCode: 'ERR_TOKEN_KEY_UNKNOWN' },
     });
-    publicJwks.keys.push(await publicJwk(rotated));
+    const jwksRequests = jwksRequestCount;
+    const keyEventsApplied = app.get(ResourceServer).status().keyEvents.applied;
     const now = Math.floor(Date.now() / 1000);
-    const token = await accessToken(trusted, { sub: `rotated-${rotated.kid}`, iat: now - 5 });
-    const applied = app.get(AuthReadiness).status().revocations.applied;
+    const { d: _private, ...jwk } = await exportJWK(rotated.privateKey);
+    const announcement = await encodeKeyEvent(
+      { kid: rotated.kid, alg: 'ES256', state: 'next', jwk, at: now },
+      { issuer: ISSUER, audience: 'items-api', signer: trusted },
+    );
+    await producer.send(kafka.keysTopic, [{ key: rotated.kid, value: announcement }]);
+    await waitFor('the key event', () =>
+      app.get(ResourceServer).status().keyEvents.applied > keyEventsApplied ? true : undefined,
+    );
+    expect((await callWithToken(`${url}/items`, early)).status).toBe(200);
+
+    const applied = app.get(ResourceServer).status().revocations.applied;
     await publish(
       { target: { type: 'sub', value: `rotated-${rotated.kid}` }, revokedAt: now, expiresAt: now + 300 },
       rotated,
     );
     await waitFor('the event signed with the new key', () =>
-      app.get(AuthReadiness).status().revocations.applied > applied ? true : undefined,
+      app.get(ResourceServer).status().revocations.applied > applied ? true : undefined,
     );
-    expect(await callWithToken(`${url}/items`, token)).toMatchObject({
+    expect(await callWithToken(`${url}/items`, early)).toMatchObject({
       status: 401,
       body: { errorCode: 'ERR_TOKEN_REVOKED' },
     });
+    expect(jwksRequestCount).toBe(jwksRequests);
   });
 });

@@ -3,17 +3,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { topicSpecs, type EventLogger, type EventRecord } from '@app/events';
 import {
   describeTopics,
   ensureTopics,
   EventProducer,
   KafkaConnection,
   TopicReader,
-  topicSpecs,
-  type EventLogger,
-  type EventRecord,
   type TopicReaderOptions,
-} from '@app/events';
+} from '@app/events/kafka';
 import { startBroker } from '../tools/kafka/broker.mjs';
 import { waitFor } from './support/wait-for.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { AuthReadinessStatus } from '@app/auth';
+import type { ResourceServerStatus } from '@app/auth';
 import { GatedProxy } from './support/gated-proxy.js';
 import { callWithToken, clientCredentialsToken, CLIENTS, revokeToken } from './support/oauth-client.js';
 import {
@@ -29,9 +29,9 @@ afterAll(async () => {
   await auth?.close();
 });
 
-async function health(service: RunningService): Promise<{ status: number; body: AuthReadinessStatus }> {
+async function health(service: RunningService): Promise<{ status: number; body: ResourceServerStatus }> {
   const response = await fetch(`${service.url}/health`);
-  return { status: response.status, body: (await response.json()) as AuthReadinessStatus };
+  return { status: response.status, body: (await response.json()) as ResourceServerStatus };
 }
 
 describe('a service started after the revocation', () => {

@@ -114,6 +114,7 @@ function resourceServerEnv(prefix: string, setup: ResourceServerSetup): Record<s
     [`${prefix}_ISSUER`]: setup.issuer,
     [`${prefix}_JWKS_URI`]: setup.jwksUri,
     [`${prefix}_REVOCATIONS_TOPIC`]: setup.kafka.revocationsTopic,
+    [`${prefix}_KEYS_TOPIC`]: setup.kafka.keysTopic,
   };
 }
 

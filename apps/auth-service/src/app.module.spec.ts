@@ -11,8 +11,8 @@ import {
   type JWK,
 } from 'jose';
 import request from 'supertest';
-import { AUTH_DEFAULTS } from '@app/auth';
-import { decodeRevocationEvent } from '@app/events';
+import { AUTH_DEFAULTS } from '@app/auth/core';
+import { parseRevocationEvent, TOPIC_EVENT_TYPES, verifySecurityEvent } from '@app/events';
 import { AppModule } from './app.module.js';
 import { Clock } from './common/clock.js';
 import { authServiceConfig, loadAuthServiceConfig, type AuthServiceConfig } from './config/auth-service.config.js';
@@ -372,13 +372,17 @@ describe('AppModule (real module, embedded Postgres)', () => {
       const row = outbox.at(-1)!;
       expect(row).toMatchObject({ topic: 'auth.revocations.v1', record_key: `jti:${payload.jti}`, sent_at: null });
       expect(decodeProtectedHeader(row.value)).toEqual({ alg: 'ES256', kid: jwks.keys[0]!.kid, typ: 'secevent+jwt' });
-      const event = await decodeRevocationEvent(row.value, {
+      const verified = await verifySecurityEvent(row.value, {
         issuer: ISSUER,
         audience: 'billing-service',
         algorithms: ['ES256'],
+        types: TOPIC_EVENT_TYPES.revocations,
         resolveKey: async () => (await importJWK(jwks.keys[0]!, 'ES256')) as CryptoKey,
       });
-      expect(event).toMatchObject({ target: { type: 'jti', value: payload.jti }, expiresAt: payload.exp });
+      expect(parseRevocationEvent(verified)).toMatchObject({
+        target: { type: 'jti', value: payload.jti },
+        expiresAt: payload.exp,
+      });
       const audit = await db.query<{ actor: string; details: { jti: string } }>(
         `SELECT actor, details FROM audit_log WHERE type = 'token.revoked' AND details->>'jti' = $1`,
         [payload.jti],

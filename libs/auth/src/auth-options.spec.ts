@@ -1,11 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { resolveAuthOptions, type AuthModuleOptions } from './auth-options.js';
+import { resolveAuthOptions, type AuthOptions } from './auth-options.js';
 
-const valid: AuthModuleOptions = {
-  issuer: 'https://auth.example.com',
-  audience: 'orders-service',
-  kafka: { brokers: ['kafka:9092'], clientId: 'orders-service' },
-};
+const valid: AuthOptions = { issuer: 'https://auth.example.com', audience: 'orders-service' };
 
 describe('resolveAuthOptions', () => {
   it('applies the documented defaults', () => {
@@ -16,8 +12,8 @@ describe('resolveAuthOptions', () => {
       clockToleranceSeconds: 30,
       maxTokenBytes: 8192,
       realm: 'orders-service',
-      revocationsTopic: 'auth.revocations.v1',
-      groupIdPrefix: 'orders-service.revocations',
+      topics: { revocations: 'auth.revocations.v1', keys: 'auth.keys.v1' },
+      groupIdPrefix: 'orders-service',
       revocationFailurePolicy: 'closed',
       jwks: { cooldownMs: 30_000, maxAgeMs: 600_000, timeoutMs: 5_000 },
     });
@@ -28,7 +24,7 @@ describe('resolveAuthOptions', () => {
     ['http off loopback with allowInsecureHttp', { issuer: 'http://auth-service:3000', allowInsecureHttp: true }],
     ['several audiences and algorithms', { audience: ['a', 'b'], algorithms: ['ES256', 'EdDSA', 'PS256'] }],
   ])('accepts %s', (_name, overrides) => {
-    expect(() => resolveAuthOptions({ ...valid, ...overrides } as AuthModuleOptions)).not.toThrow();
+    expect(() => resolveAuthOptions({ ...valid, ...overrides } as AuthOptions)).not.toThrow();
   });
 
   it.each([
@@ -43,13 +39,13 @@ describe('resolveAuthOptions', () => {
     ['clockToleranceSeconds', { clockToleranceSeconds: 301 }],
     ['clockToleranceSeconds', { clockToleranceSeconds: 1.5 }],
     ['maxTokenBytes', { maxTokenBytes: 10 }],
-    ['kafka.brokers', { kafka: { brokers: [], clientId: 'x' } }],
-    ['kafka.clientId', { kafka: { brokers: ['k:9092'], clientId: '' } }],
+    ['topics.keys', { topics: { keys: 'no spaces allowed' } }],
+    ['loadKeys', { loadKeys: 'https://auth.example.com/keys' }],
     ['revocationFailurePolicy', { revocationFailurePolicy: 'sometimes' }],
     ['jwks.cooldownMs', { jwks: { cooldownMs: -1 } }],
   ])('refuses a bad %s at boot with a TypeError naming it', (option, overrides) => {
-    expect(() => resolveAuthOptions({ ...valid, ...overrides } as AuthModuleOptions)).toThrow(
-      expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(`AuthModuleOptions.${option}`) }),
+    expect(() => resolveAuthOptions({ ...valid, ...overrides } as AuthOptions)).toThrow(
+      expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(`AuthOptions.${option}`) }),
     );
   });
 });

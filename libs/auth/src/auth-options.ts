@@ -1,22 +1,19 @@
-import type { KafkaConnectionOptions } from '@app/events';
+import { TOPICS } from '@app/events';
+import type { AccessTokenClaims } from './tokens/access-token-claims.js';
 
-/** What the guard does while the revocation state is not (or no longer) caught up with its topic. */
+/** What the guard does while the revocation state is not (or no longer) caught up with its topics. */
 export type RevocationFailurePolicy = 'closed' | 'open';
 
 /**
- * Options of {@link AuthModule}. Only `issuer`, `audience` and `kafka` are required; every other
- * field has the safe default documented on it (see {@link AUTH_DEFAULTS}).
+ * Options of a {@link ResourceServer} (and, through `AuthModuleOptions`, of the Nest module). Only `issuer` and
+ * `audience` are required; every other field has the safe default documented on it (see {@link AUTH_DEFAULTS}).
  *
  * @example
  * ```ts
- * AuthModule.forRoot({
- *   issuer: 'https://auth.example.com',
- *   audience: 'orders-service',
- *   kafka: { brokers: ['kafka:9092'], clientId: 'orders-service' },
- * });
+ * const options: AuthOptions = { issuer: 'https://auth.example.com', audience: 'orders-service' };
  * ```
  */
-export interface AuthModuleOptions {
+export interface AuthOptions {
   /** Expected `iss` of access tokens and security events: the auth service's base URL. */
   issuer: string;
   /** This resource server's audience identifier(s); a token's `aud` must name one of them (RFC 9068). */
@@ -31,17 +28,27 @@ export interface AuthModuleOptions {
   maxTokenBytes?: number;
   /** Realm named in `WWW-Authenticate` challenges. Default: the first audience. */
   realm?: string;
-  /** Kafka connection for the revocation feed, plus the topic to read (default `auth.revocations.v1`). */
-  kafka: KafkaConnectionOptions & { revocationsTopic?: string; groupIdPrefix?: string };
+  /** Topics to read from the beginning. Default {@link TOPICS}. */
+  topics?: { revocations?: string; keys?: string };
+  /** Consumer groups are `<groupIdPrefix>.<topic role>.<uuid>`. Default: the first audience. */
+  groupIdPrefix?: string;
   /**
-   * While the revocation index has not caught up with its topic: `closed` refuses every token with
+   * While the revocation state has not caught up with its topics: `closed` refuses every token with
    * 503 (a revoked token is never accepted), `open` verifies against the index as it is. Default `closed`.
    */
   revocationFailurePolicy?: RevocationFailurePolicy;
-  /** JWKS cache tuning: min interval between refetches for unknown `kid`s, max age before a background refresh, fetch timeout. */
+  /**
+   * Key set tuning: min interval between loads of the published keys for unknown `kid`s, age after which a
+   * lookup reloads them in the background (a safety net: key events keep the set current), fetch timeout.
+   */
   jwks?: { cooldownMs?: number; maxAgeMs?: number; timeoutMs?: number };
-  /** A class-validator DTO the token claims must satisfy (extra claim policy); failures are `invalid_token`. */
-  claimsDto?: new () => object;
+  /** Extra claim policy run after the standard checks; throws `InvalidTokenError` to refuse a token. */
+  validateClaims?: (claims: AccessTokenClaims) => Promise<void>;
+  /**
+   * Reads the issuer's published keys (JWKS entries). Default: a bounded fetch of `jwksUri`. The issuer itself
+   * passes its own key store here.
+   */
+  loadKeys?: () => Promise<unknown[]>;
   /** Allow `http:` issuer/JWKS URLs on non-loopback hosts (e.g. inside a compose network). Default false. */
   allowInsecureHttp?: boolean;
   /** Clock in epoch milliseconds; tests inject one. Default `Date.now`. */
@@ -54,7 +61,6 @@ export const AUTH_DEFAULTS = {
   clockToleranceSeconds: 30,
   maxClockToleranceSeconds: 300,
   maxTokenBytes: 8192,
-  revocationsTopic: 'auth.revocations.v1',
   revocationFailurePolicy: 'closed',
   jwksCooldownMs: 30_000,
   jwksMaxAgeMs: 600_000,
@@ -77,7 +83,7 @@ export const SUPPORTED_ALGORITHMS = [
   'RS512',
 ] as const;
 
-/** {@link AuthModuleOptions} with every default applied and every value checked. */
+/** {@link AuthOptions} with every default applied and every value checked. */
 export interface ResolvedAuthOptions {
   readonly issuer: string;
   readonly audiences: readonly string[];
@@ -86,12 +92,12 @@ export interface ResolvedAuthOptions {
   readonly clockToleranceSeconds: number;
   readonly maxTokenBytes: number;
   readonly realm: string;
-  readonly kafka: KafkaConnectionOptions;
-  readonly revocationsTopic: string;
+  readonly topics: { readonly revocations: string; readonly keys: string };
   readonly groupIdPrefix: string;
   readonly revocationFailurePolicy: RevocationFailurePolicy;
   readonly jwks: { readonly cooldownMs: number; readonly maxAgeMs: number; readonly timeoutMs: number };
-  readonly claimsDto?: new () => object;
+  readonly validateClaims?: (claims: AccessTokenClaims) => Promise<void>;
+  readonly loadKeys?: () => Promise<unknown[]>;
   readonly clock: () => number;
 }
 
@@ -101,18 +107,21 @@ export interface ResolvedAuthOptions {
  *
  * @example
  * ```ts
- * const options = resolveAuthOptions({ issuer, audience: 'orders-service', kafka });
+ * const options = resolveAuthOptions({ issuer, audience: 'orders-service' });
  * ```
  */
-export function resolveAuthOptions(options: AuthModuleOptions): ResolvedAuthOptions {
+export function resolveAuthOptions(options: AuthOptions): ResolvedAuthOptions {
+  const name = 'AuthOptions';
+  const integer = (option: string, value: unknown, min: number, max: number): number =>
+    requireInteger(`${name}.${option}`, value, min, max);
   const allowInsecureHttp = options.allowInsecureHttp ?? false;
-  const issuer = requireUrl('issuer', options.issuer, allowInsecureHttp);
+  const issuer = requireUrl(`${name}.issuer`, options.issuer, allowInsecureHttp);
   const audiences = typeof options.audience === 'string' ? [options.audience] : [...(options.audience ?? [])];
   if (audiences.length === 0 || audiences.some((audience) => typeof audience !== 'string' || audience === '')) {
-    throw new TypeError('AuthModuleOptions.audience must be a non-empty string or list of non-empty strings');
+    throw new TypeError(`${name}.audience must be a non-empty string or list of non-empty strings`);
   }
   const jwksUri = requireUrl(
-    'jwksUri',
+    `${name}.jwksUri`,
     options.jwksUri ?? `${issuer.replace(/\/+$/, '')}/.well-known/jwks.json`,
     allowInsecureHttp,
   );
@@ -120,88 +129,74 @@ export function resolveAuthOptions(options: AuthModuleOptions): ResolvedAuthOpti
   const unsupported = algorithms.filter((alg) => !(SUPPORTED_ALGORITHMS as readonly string[]).includes(alg));
   if (algorithms.length === 0 || unsupported.length > 0) {
     throw new TypeError(
-      `AuthModuleOptions.algorithms must list asymmetric algorithms among ${SUPPORTED_ALGORITHMS.join(', ')}` +
+      `${name}.algorithms must list asymmetric algorithms among ${SUPPORTED_ALGORITHMS.join(', ')}` +
         (unsupported.length > 0 ? `; refused: ${unsupported.join(', ')}` : ''),
     );
   }
-  const clockToleranceSeconds = requireInteger(
-    'clockToleranceSeconds',
-    options.clockToleranceSeconds ?? AUTH_DEFAULTS.clockToleranceSeconds,
-    0,
-    AUTH_DEFAULTS.maxClockToleranceSeconds,
-  );
-  const maxTokenBytes = requireInteger(
-    'maxTokenBytes',
-    options.maxTokenBytes ?? AUTH_DEFAULTS.maxTokenBytes,
-    256,
-    65_536,
-  );
-  const { revocationsTopic, groupIdPrefix, ...kafka } = options.kafka ?? ({} as AuthModuleOptions['kafka']);
-  if (!Array.isArray(kafka.brokers) || kafka.brokers.length === 0) {
-    throw new TypeError('AuthModuleOptions.kafka.brokers must list at least one broker');
-  }
-  if (typeof kafka.clientId !== 'string' || kafka.clientId === '') {
-    throw new TypeError('AuthModuleOptions.kafka.clientId must be a non-empty string');
-  }
   const revocationFailurePolicy = options.revocationFailurePolicy ?? AUTH_DEFAULTS.revocationFailurePolicy;
   if (revocationFailurePolicy !== 'closed' && revocationFailurePolicy !== 'open') {
-    throw new TypeError("AuthModuleOptions.revocationFailurePolicy must be 'closed' or 'open'");
+    throw new TypeError(`${name}.revocationFailurePolicy must be 'closed' or 'open'`);
   }
-  if (options.claimsDto !== undefined && typeof options.claimsDto !== 'function') {
-    throw new TypeError('AuthModuleOptions.claimsDto must be a class');
+  for (const hook of ['validateClaims', 'loadKeys', 'clock'] as const) {
+    if (options[hook] !== undefined && typeof options[hook] !== 'function') {
+      throw new TypeError(`${name}.${hook} must be a function`);
+    }
   }
   return Object.freeze({
     issuer,
     audiences,
     jwksUri,
     algorithms,
-    clockToleranceSeconds,
-    maxTokenBytes,
+    clockToleranceSeconds: integer(
+      'clockToleranceSeconds',
+      options.clockToleranceSeconds ?? AUTH_DEFAULTS.clockToleranceSeconds,
+      0,
+      AUTH_DEFAULTS.maxClockToleranceSeconds,
+    ),
+    maxTokenBytes: integer('maxTokenBytes', options.maxTokenBytes ?? AUTH_DEFAULTS.maxTokenBytes, 256, 65_536),
     realm: options.realm ?? audiences[0],
-    kafka,
-    revocationsTopic: revocationsTopic ?? AUTH_DEFAULTS.revocationsTopic,
-    groupIdPrefix: groupIdPrefix ?? `${kafka.clientId}.revocations`,
+    topics: {
+      revocations: requireTopic(`${name}.topics.revocations`, options.topics?.revocations ?? TOPICS.revocations),
+      keys: requireTopic(`${name}.topics.keys`, options.topics?.keys ?? TOPICS.keys),
+    },
+    groupIdPrefix: options.groupIdPrefix ?? audiences[0],
     revocationFailurePolicy,
     jwks: {
-      cooldownMs: requireInteger(
-        'jwks.cooldownMs',
-        options.jwks?.cooldownMs ?? AUTH_DEFAULTS.jwksCooldownMs,
-        0,
-        3_600_000,
-      ),
-      maxAgeMs: requireInteger(
-        'jwks.maxAgeMs',
-        options.jwks?.maxAgeMs ?? AUTH_DEFAULTS.jwksMaxAgeMs,
-        1_000,
-        86_400_000,
-      ),
-      timeoutMs: requireInteger('jwks.timeoutMs', options.jwks?.timeoutMs ?? AUTH_DEFAULTS.jwksTimeoutMs, 100, 60_000),
+      cooldownMs: integer('jwks.cooldownMs', options.jwks?.cooldownMs ?? AUTH_DEFAULTS.jwksCooldownMs, 0, 3_600_000),
+      maxAgeMs: integer('jwks.maxAgeMs', options.jwks?.maxAgeMs ?? AUTH_DEFAULTS.jwksMaxAgeMs, 1_000, 86_400_000),
+      timeoutMs: integer('jwks.timeoutMs', options.jwks?.timeoutMs ?? AUTH_DEFAULTS.jwksTimeoutMs, 100, 60_000),
     },
-    claimsDto: options.claimsDto,
+    validateClaims: options.validateClaims,
+    loadKeys: options.loadKeys,
     clock: options.clock ?? Date.now,
   });
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-function requireUrl(name: string, value: unknown, allowInsecureHttp: boolean): string {
+function requireUrl(option: string, value: unknown, allowInsecureHttp: boolean): string {
   if (typeof value !== 'string' || !URL.canParse(value)) {
-    throw new TypeError(`AuthModuleOptions.${name} must be an absolute URL`);
+    throw new TypeError(`${option} must be an absolute URL`);
   }
   const url = new URL(value);
   const secure = url.protocol === 'https:';
   const localHttp = url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
   if (!secure && !localHttp && !(allowInsecureHttp && url.protocol === 'http:')) {
-    throw new TypeError(
-      `AuthModuleOptions.${name} must use https: (http: is accepted on loopback, or with allowInsecureHttp)`,
-    );
+    throw new TypeError(`${option} must use https: (http: is accepted on loopback, or with allowInsecureHttp)`);
   }
   return value;
 }
 
-function requireInteger(name: string, value: unknown, min: number, max: number): number {
+function requireInteger(option: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new TypeError(`AuthModuleOptions.${name} must be an integer between ${min} and ${max}`);
+    throw new TypeError(`${option} must be an integer between ${min} and ${max}`);
+  }
+  return value;
+}
+
+function requireTopic(option: string, value: unknown): string {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9._-]{1,249}$/.test(value)) {
+    throw new TypeError(`${option} must be a Kafka topic name`);
   }
   return value;
 }

@@ -27,10 +27,19 @@ export function assertEventAlgorithms(algorithms: readonly string[], option: str
  */
 export function assertEventAlgorithm(alg: string, option: string): void {
   if (typeof alg !== 'string' || alg.length === 0) throw new TypeError(`"${option}" must name a JWS algorithm`);
-  if (isForbiddenAlgorithm(alg)) throw new TypeError(`"${option}": algorithm ${alg} is not allowed for events`);
+  if (!isAllowedEventAlgorithm(alg)) throw new TypeError(`"${option}": algorithm ${alg} is not allowed for events`);
 }
 
-function isForbiddenAlgorithm(alg: string): boolean {
+/**
+ * False for `none` and every `HS*` (a public key must never be usable as an HMAC secret), true otherwise.
+ *
+ * @example
+ * ```ts
+ * isAllowedEventAlgorithm('ES256'); // true
+ * isAllowedEventAlgorithm('HS256'); // false
+ * ```
+ */
+export function isAllowedEventAlgorithm(alg: string): boolean {
   const upper = alg.toUpperCase();
-  return upper === 'NONE' || upper.startsWith('HS');
+  return upper !== 'NONE' && !upper.startsWith('HS');
 }

@@ -1,30 +1,35 @@
-export { TOPICS, topicSpecs, type TopicSpec, type TopicSpecsOptions } from './topics.js';
-export { EVENT_TYPES, type EventType } from './event-types.js';
+export { TOPICS, TOPIC_EVENT_TYPES, topicSpecs, type TopicSpec, type TopicSpecsOptions } from './topics.js';
+export { EVENT_TYPES } from './event-types.js';
+export { EVENT_LIMITS } from './security-event-token.js';
+export { encodeSecurityEvent, type EncodeEventOptions, type EventSigner } from './security-event.encoder.js';
+export {
+  verifySecurityEvent,
+  type EventKeyResolver,
+  type VerifiedSecurityEvent,
+  type VerifySecurityEventOptions,
+} from './security-event.verifier.js';
 export {
   REVOCATION_EVENT_TYPES,
-  REVOCATION_TARGET_TYPES,
   revocationRecordKey,
   type Revocation,
   type RevocationTargetType,
   type VerifiedRevocation,
 } from './revocation.js';
-export { EVENT_LIMITS, SECEVENT_JWT_TYPE, type RevocationEventPayload } from './security-event-token.js';
+export { encodeRevocationEvent } from './revocation-event.encoder.js';
+export { parseRevocationEvent } from './revocation-event.parser.js';
 export {
-  encodeRevocationEvent,
-  type EncodeRevocationEventOptions,
-  type EventSigner,
-} from './revocation-event.encoder.js';
-export {
-  decodeRevocationEvent,
-  type DecodeRevocationEventOptions,
-  type EventKeyResolver,
-} from './revocation-event.decoder.js';
+  isPublicJwk,
+  KEY_EVENT_TYPES,
+  PUBLISHED_KEY_STATES,
+  SIGNING_KEY_STATES,
+  type KeyLifecycleEvent,
+  type SigningKeyState,
+  type VerifiedKeyEvent,
+} from './signing-key.js';
+export { encodeKeyEvent } from './key-event.encoder.js';
+export { parseKeyEvent } from './key-event.parser.js';
 export { EventVerificationError, type EventVerificationErrorCode } from './event-verification.error.js';
-export { silentEventLogger, type EventLogger } from './event-logger.js';
-export { KafkaConnection, type KafkaConnectionOptions, type KafkaLogLevel } from './kafka-connection.js';
-export { EventProducer, type OutgoingEventRecord } from './event-producer.js';
-export { EventPublishError } from './event-publish.error.js';
-export { describeTopics, ensureTopics } from './topic-admin.js';
 export type { EventRecord } from './event-record.js';
-export { TopicReader, type TopicReaderOptions } from './topic-reader.js';
+export type { EventSource, EventSubscription, EventSubscriptionOptions } from './event-source.js';
+export { silentEventLogger, type EventLogger } from './event-logger.js';
 export { describeError } from './describe-error.js';

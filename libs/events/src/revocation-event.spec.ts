@@ -2,8 +2,11 @@ import { describe, expect, it, jest } from '@jest/globals';
 import { CompactSign, exportSPKI, generateKeyPair, type CryptoKey } from 'jose';
 import { EVENT_TYPES } from './event-types.js';
 import { EventVerificationError, type EventVerificationErrorCode } from './event-verification.error.js';
-import { decodeRevocationEvent, type DecodeRevocationEventOptions } from './revocation-event.decoder.js';
-import { encodeRevocationEvent, type EventSigner } from './revocation-event.encoder.js';
+import { encodeRevocationEvent } from './revocation-event.encoder.js';
+import { parseRevocationEvent } from './revocation-event.parser.js';
+import type { EventSigner } from './security-event.encoder.js';
+import { verifySecurityEvent, type VerifySecurityEventOptions } from './security-event.verifier.js';
+import { TOPIC_EVENT_TYPES } from './topics.js';
 import { REVOCATION_EVENT_TYPES, revocationRecordKey, type Revocation } from './revocation.js';
 
 const ISSUER = 'http://127.0.0.1:3000';
@@ -21,14 +24,20 @@ const revocation: Revocation = {
   reason: 'logout',
 };
 
-function decodeOptions(overrides: Partial<DecodeRevocationEventOptions> = {}): DecodeRevocationEventOptions {
+function decodeOptions(overrides: Partial<VerifySecurityEventOptions> = {}): VerifySecurityEventOptions {
   return {
     issuer: ISSUER,
     audience: 'orders-service',
     algorithms: ['ES256'],
+    types: TOPIC_EVENT_TYPES.revocations,
     resolveKey: async () => keys.publicKey,
     ...overrides,
   };
+}
+
+/** The consumer's two layers: the generic SET check, then the revocation payload parser. */
+async function decodeRevocationEvent(jws: string, options: VerifySecurityEventOptions) {
+  return parseRevocationEvent(await verifySecurityEvent(jws, options));
 }
 
 function encode(value: Revocation = revocation, id = 'evt-1'): Promise<string> {
@@ -123,7 +132,7 @@ describe('revocation SET round trip', () => {
   });
 
   it('hands kid and alg to resolveKey', async () => {
-    const resolveKey = jest.fn(async (_header: { kid?: string; alg?: string }) => keys.publicKey);
+    const resolveKey = jest.fn(async (_header: { kid: string; alg: string }) => keys.publicKey);
     await decodeRevocationEvent(await encode(), decodeOptions({ resolveKey }));
     expect(resolveKey).toHaveBeenCalledWith({ kid: 'k1', alg: 'ES256' });
   });
@@ -160,12 +169,12 @@ describe('revocation SET round trip', () => {
   });
 });
 
-describe('decodeRevocationEvent rejects', () => {
+describe('the generic check and the revocation parser reject', () => {
   const hs256WithPublicKey = async (): Promise<string> => {
     const secret = new TextEncoder().encode(await exportSPKI(keys.publicKey));
     return sign(claims(), { alg: 'HS256' }, secret);
   };
-  const none = (): string => `${b64({ alg: 'none', typ: 'secevent+jwt' })}.${b64(claims())}.`;
+  const none = (): string => `${b64({ alg: 'none', kid: 'k1', typ: 'secevent+jwt' })}.${b64(claims())}.`;
   const tampered = async (): Promise<string> => {
     const [h, , s] = (await encode()).split('.');
     return `${h}.${b64(claims({ iat: NOW_S + 1 }))}.${s}`;
@@ -195,7 +204,7 @@ describe('decodeRevocationEvent rejects', () => {
     string,
     () => Promise<string> | string,
     EventVerificationErrorCode,
-    Partial<DecodeRevocationEventOptions>?,
+    Partial<VerifySecurityEventOptions>?,
   ][] = [
     ['typ at+jwt', () => sign(claims(), { typ: 'at+jwt' }), 'ERR_EVENT_MALFORMED'],
     ['typ JWT', () => sign(claims(), { typ: 'JWT' }), 'ERR_EVENT_MALFORMED'],
@@ -261,6 +270,8 @@ describe('decodeRevocationEvent rejects', () => {
     ['not a JWS', () => 'hello', 'ERR_EVENT_MALFORMED'],
     ['JWE-shaped (5 parts)', () => 'a.b.c.d.e', 'ERR_EVENT_MALFORMED'],
     ['kid not a string', () => sign(claims(), { kid: 7 }), 'ERR_EVENT_MALFORMED'],
+    ['no kid', () => sign(claims(), { kid: undefined }), 'ERR_EVENT_MALFORMED'],
+    ['a type the topic does not carry', () => encode(), 'ERR_EVENT_TYPE_UNKNOWN', { types: TOPIC_EVENT_TYPES.keys }],
   ];
 
   it.each(cases)('%s', async (_name, make, code, overrides = {}) => {
@@ -309,7 +320,8 @@ describe('options are checked with TypeError', () => {
     ['empty allow-list', { algorithms: [] }],
     ['no issuer', { issuer: '' }],
     ['bad maxBytes', { maxBytes: 0 }],
-  ] as [string, Partial<DecodeRevocationEventOptions>][])('decode with %s', async (_name, overrides) => {
+    ['no event types', { types: new Set<string>() }],
+  ] as [string, Partial<VerifySecurityEventOptions>][])('decode with %s', async (_name, overrides) => {
     await expect(decodeRevocationEvent(await encode(), decodeOptions(overrides))).rejects.toBeInstanceOf(TypeError);
   });
 

@@ -67,7 +67,7 @@ export interface Revocation {
  *
  * @example
  * ```ts
- * const r: VerifiedRevocation = await decodeRevocationEvent(value, options);
+ * const r: VerifiedRevocation = parseRevocationEvent(await verifySecurityEvent(value, options));
  * log.info('revocation', { eventId: r.eventId, type: r.target.type });
  * ```
  */

@@ -1,5 +1,3 @@
-import type { RevocationTargetType } from './revocation.js';
-
 /**
  * The JWS `typ` header of every event (RFC 8417 §2.3). Access tokens (`at+jwt`) are refused as events.
  *
@@ -15,7 +13,7 @@ export const SECEVENT_JWT_TYPE = 'secevent+jwt';
  *
  * @example
  * ```ts
- * decodeRevocationEvent(value, { ...options, maxBytes: EVENT_LIMITS.maxBytes * 2 });
+ * verifySecurityEvent(value, { ...options, maxBytes: EVENT_LIMITS.maxBytes * 2 });
  * ```
  */
 export const EVENT_LIMITS = {
@@ -30,27 +28,6 @@ export const EVENT_LIMITS = {
   /** Max entries of an `aud` array. */
   maxAudiences: 32,
 } as const;
-
-/**
- * The JSON payload of a revocation event inside `events[<type URI>]`.
- *
- * @example
- * ```ts
- * const payload: RevocationEventPayload = {
- *   subject: { format: 'opaque', id: 'session-1' },
- *   target_type: 'sid',
- *   revoked_at: 1_790_000_000,
- *   expires_at: 1_790_000_300,
- * };
- * ```
- */
-export interface RevocationEventPayload {
-  subject: { format: 'opaque'; id: string };
-  target_type: RevocationTargetType;
-  revoked_at: number;
-  expires_at: number;
-  reason?: string;
-}
 
 /**
  * True for a string of 1..{@link EVENT_LIMITS}.maxIdLength characters.
@@ -102,4 +79,16 @@ export function isAudience(value: unknown): value is string | string[] {
   return (
     Array.isArray(value) && value.length > 0 && value.length <= EVENT_LIMITS.maxAudiences && value.every(isEventId)
   );
+}
+
+/**
+ * True for a JSON object (not null, not an array).
+ *
+ * @example
+ * ```ts
+ * isPlainObject({ kid: 'k1' }); // true
+ * ```
+ */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

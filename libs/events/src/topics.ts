@@ -1,3 +1,6 @@
+import { REVOCATION_EVENT_TYPES } from './revocation.js';
+import { KEY_EVENT_TYPES } from './signing-key.js';
+
 /**
  * Default topic names of the auth layer (`<domain>.<entity>.v<major>`). Apps may override them by configuration.
  *
@@ -7,6 +10,20 @@
  * ```
  */
 export const TOPICS = { revocations: 'auth.revocations.v1', keys: 'auth.keys.v1' } as const;
+
+/**
+ * The event types each topic carries; a consumer drops (and counts) any other type it reads there. `key-revoked`
+ * travels on both: as a `kid` revocation on the revocations topic and as the key's last state on the keys topic.
+ *
+ * @example
+ * ```ts
+ * verifySecurityEvent(record.value, { ...options, types: TOPIC_EVENT_TYPES.keys });
+ * ```
+ */
+export const TOPIC_EVENT_TYPES: Readonly<Record<keyof typeof TOPICS, ReadonlySet<string>>> = {
+  revocations: new Set(Object.values(REVOCATION_EVENT_TYPES)),
+  keys: new Set(Object.values(KEY_EVENT_TYPES)),
+};
 
 /**
  * What {@link ensureTopics} creates: one topic with its partition count and topic-level configs.

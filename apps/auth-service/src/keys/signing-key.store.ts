@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
-import { InvalidTokenError, KeyResolver, type VerificationKey } from '@app/auth';
+import { KeyNotFoundError, KeyResolver, type VerificationKey } from '@app/auth/core';
 import { AUDIT_EVENTS, type AuditLog } from '../audit/audit-log.service.js';
 import type { Clock } from '../common/clock.js';
 import { ADVISORY_LOCKS, type Database } from '../storage/database.js';
@@ -159,12 +159,11 @@ export class SigningKeyStore extends KeyResolver {
     return [...new Set([...this.published.values()].map((k) => k.alg))];
   }
 
-  /** Our published public key with this `kid`, bound to its alg (the {@link KeyResolver} port of `@app/auth`). */
-  override async getKey(kid: string): Promise<VerificationKey> {
-    const key = this.published.get(kid);
-    if (key === undefined) {
-      throw new InvalidTokenError('ERR_TOKEN_KEY_UNKNOWN', 'Not one of our published signing keys');
-    }
+  /** Our published public key with this `kid` and `alg` (the {@link KeyResolver} port of `@app/auth/core`). */
+  override async resolve(header: { kid: string; alg: string }): Promise<VerificationKey> {
+    const key = this.published.get(header.kid);
+    if (key === undefined) throw new KeyNotFoundError(header.kid, 'unknown');
+    if (key.alg !== header.alg) throw new KeyNotFoundError(header.kid, 'alg-mismatch');
     return { kid: key.kid, alg: key.alg, key: key.publicKey };
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { EventProducer, KafkaConnection, describeError, ensureTopics, topicSpecs } from '@app/events';
+import { describeError, topicSpecs } from '@app/events';
+import { EventProducer, KafkaConnection, ensureTopics } from '@app/events/kafka';
 import { toEventLogger } from '@app/auth';
 import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
 import { ADVISORY_LOCKS, CHANNELS, Database, type AdvisoryLock, type Listener } from '../storage/database.js';

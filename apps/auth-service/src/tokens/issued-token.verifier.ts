@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AccessTokenVerifier, AUTH_DEFAULTS, InvalidTokenError, type InvalidTokenCode } from '@app/auth';
+import { AccessTokenVerifier, AUTH_DEFAULTS, InvalidTokenError, type InvalidTokenCode } from '@app/auth/core';
 import { Clock, toNumericDate } from '../common/clock.js';
 import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
 import { SigningKeyStore } from '../keys/signing-key.store.js';

@@ -22,7 +22,8 @@ describe('resourceServerConfigFromEnv', () => {
         clockToleranceSeconds: undefined,
         revocationFailurePolicy: 'open',
         allowInsecureHttp: undefined,
-        kafka: { brokers: ['127.0.0.1:19092'], clientId: 'orders-service', revocationsTopic: undefined },
+        topics: { revocations: undefined, keys: undefined },
+        kafka: { brokers: ['127.0.0.1:19092'], clientId: 'orders-service' },
       },
     });
   });
@@ -39,6 +40,8 @@ describe('resourceServerConfigFromEnv', () => {
         ORDERS_CLOCK_TOLERANCE_SECONDS: '10',
         ORDERS_REVOCATION_FAILURE_POLICY: 'closed',
         ORDERS_ALLOW_INSECURE_HTTP: 'true',
+        ORDERS_REVOCATIONS_TOPIC: 'auth.revocations.v1.staging',
+        ORDERS_KEYS_TOPIC: 'auth.keys.v1.staging',
         BILLING_PORT: '9999',
       },
       'ORDERS',
@@ -54,6 +57,7 @@ describe('resourceServerConfigFromEnv', () => {
         clockToleranceSeconds: 10,
         revocationFailurePolicy: 'closed',
         allowInsecureHttp: true,
+        topics: { revocations: 'auth.revocations.v1.staging', keys: 'auth.keys.v1.staging' },
         kafka: { brokers: ['k1:9092', 'k2:9092'] },
       },
     });

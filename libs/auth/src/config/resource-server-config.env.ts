@@ -1,4 +1,5 @@
-import type { AuthModuleOptions, RevocationFailurePolicy } from '../auth-options.js';
+import type { RevocationFailurePolicy } from '../auth-options.js';
+import type { AuthModuleOptions } from '../nest/auth-module.options.js';
 
 /** Per-service defaults for {@link resourceServerConfigFromEnv}. */
 export interface ResourceServerEnvDefaults {
@@ -20,15 +21,15 @@ export interface ResourceServerConfig {
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
- * Builds a resource server's configuration from environment variables, for its config file (the only
- * place that reads `process.env`; this function only reads the record it is given):
+ * Builds a resource server's configuration from the environment record its config file passes in (the config
+ * file is the only reader of the environment; this function is a pure parser of that record):
  * `<PREFIX>_HOST` (default `127.0.0.1`), `<PREFIX>_PORT`, `NODE_ENV` (`production` → JSON logs) and the
  * auth variables of {@link authOptionsFromEnv}. Throws a `TypeError` naming a variable that does not parse.
  *
  * @example
  * ```ts
  * export const ordersConfig = registerAs('orders', () =>
- *   resourceServerConfigFromEnv(process.env, 'ORDERS', {
+ *   resourceServerConfigFromEnv(environment, 'ORDERS', {
  *     port: 3001, audience: 'orders-service', clientId: 'orders-service', revocationFailurePolicy: 'open',
  *   }),
  * );
@@ -54,7 +55,7 @@ export function resourceServerConfigFromEnv(
 /**
  * Builds {@link AuthModuleOptions} from environment variables named `<PREFIX>_…`. Variables: `<PREFIX>_ISSUER` (default `http://127.0.0.1:3000`), `<PREFIX>_AUDIENCE`,
  * `<PREFIX>_JWKS_URI`, `<PREFIX>_ALGORITHMS` (comma list), `<PREFIX>_CLOCK_TOLERANCE_SECONDS`,
- * `<PREFIX>_REVOCATIONS_TOPIC`, `<PREFIX>_REVOCATION_FAILURE_POLICY` (`open`|`closed`),
+ * `<PREFIX>_REVOCATIONS_TOPIC`, `<PREFIX>_KEYS_TOPIC`, `<PREFIX>_REVOCATION_FAILURE_POLICY` (`open`|`closed`),
  * `<PREFIX>_ALLOW_INSECURE_HTTP` (`true`|`false`), and the shared `KAFKA_BROKERS` (comma list,
  * default `127.0.0.1:19092`). With `NODE_ENV=production`, `<PREFIX>_ISSUER` and `KAFKA_BROKERS` are required.
  */
@@ -71,10 +72,10 @@ function authOptionsFromEnv(env: Env, prefix: string, defaults: ResourceServerEn
       parsePolicy(`${prefix}_REVOCATION_FAILURE_POLICY`, read('REVOCATION_FAILURE_POLICY')) ??
       defaults.revocationFailurePolicy,
     allowInsecureHttp: parseBoolean(`${prefix}_ALLOW_INSECURE_HTTP`, read('ALLOW_INSECURE_HTTP')),
+    topics: { revocations: read('REVOCATIONS_TOPIC'), keys: read('KEYS_TOPIC') },
     kafka: {
       brokers: parseBrokers(env.KAFKA_BROKERS) ?? [devDefault(production, 'KAFKA_BROKERS', '127.0.0.1:19092')],
       clientId: defaults.clientId,
-      revocationsTopic: read('REVOCATIONS_TOPIC'),
     },
   };
 }

@@ -10,8 +10,7 @@ import {
   MissingTokenError,
   RevocationStateUnavailableError,
 } from '../errors/auth.errors.js';
-import type { ResolvedAuthOptions } from '../auth-options.js';
-import { AUTH_OPTIONS } from './auth-options.token.js';
+import { ResourceServer } from '../resource-server.js';
 
 /** The HTTP answer to one class of {@link AuthError}. */
 interface ErrorResponse {
@@ -69,7 +68,7 @@ export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
-    @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Inject(ResourceServer) private readonly server: ResourceServer,
   ) {}
 
   catch(error: AuthError, host: ArgumentsHost): void {
@@ -101,7 +100,7 @@ export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
     if (answer.status === 503) {
       return undefined;
     }
-    const params = [`realm="${this.options.realm}"`];
+    const params = [`realm="${this.server.options.realm}"`];
     if (answer.error !== undefined) {
       params.push(`error="${answer.error}"`, `error_description="${answer.message}"`);
     }

@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { AuthModuleOptions } from '../auth-options.js';
+import type { AuthModuleOptions } from './auth-module.options.js';
 
 /** Extras of `AuthModule.forRoot/forRootAsync` that shape the module rather than the verifier. */
 export interface AuthModuleExtras {

@@ -1,10 +1,10 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { AuthReadiness, type AuthReadinessStatus } from '../auth-readiness.js';
+import { ResourceServer, type ResourceServerStatus } from '../resource-server.js';
 import { Public } from './public.decorator.js';
 
 /**
- * `GET /health`: readiness of a resource server. 200 once the key set is loaded and the revocation
- * index has caught up with its topic, 503 (with the same status body) before. Public. Opt in by
+ * `GET /health`: readiness of a resource server. 200 once the key set is loaded and both event feeds (revocations,
+ * keys) have caught up with their topics, 503 (with the same status body) before. Public. Opt in by
  * listing it in an app module's `controllers`.
  *
  * @example
@@ -16,11 +16,11 @@ import { Public } from './public.decorator.js';
 @Public()
 @Controller('health')
 export class HealthController {
-  constructor(private readonly readiness: AuthReadiness) {}
+  constructor(private readonly server: ResourceServer) {}
 
   @Get()
-  health(): AuthReadinessStatus {
-    const status = this.readiness.status();
+  health(): ResourceServerStatus {
+    const status = this.server.status();
     if (!status.ready) {
       throw new ServiceUnavailableException(status);
     }

@@ -1,6 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { TokenAuthenticator } from '../tokens/token-authenticator.js';
+import { ResourceServer } from '../resource-server.js';
 import { AUTHENTICATED_TOKEN, type AuthenticatedRequest } from './authenticated-request.js';
 import { Public } from './public.decorator.js';
 import { RequiredScopes } from './scopes.decorator.js';
@@ -24,7 +24,7 @@ import { RequiredScopes } from './scopes.decorator.js';
 export class JwtAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly authenticator: TokenAuthenticator,
+    private readonly server: ResourceServer,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -35,7 +35,7 @@ export class JwtAuthGuard implements CanActivate {
     const merged = this.reflector.getAllAndMerge(RequiredScopes, [context.getClass(), context.getHandler()]) ?? [];
     const requiredScopes = [...new Set(merged)];
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    request[AUTHENTICATED_TOKEN] = await this.authenticator.authenticate(request.headers.authorization, requiredScopes);
+    request[AUTHENTICATED_TOKEN] = await this.server.authenticate(request.headers.authorization, requiredScopes);
     return true;
   }
 }

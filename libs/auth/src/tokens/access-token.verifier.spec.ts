@@ -1,20 +1,25 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
 import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
-import { InvalidTokenError } from '../errors/auth.errors.js';
-import { KeyResolver, type VerificationKey } from '../keys/verification-key.js';
+import { KeyNotFoundError, KeyResolver, type VerificationKey } from '../keys/verification-key.js';
 import { AccessTokenVerifier } from './access-token.verifier.js';
 
 const ISSUER = 'https://auth.example.test';
 const NOW_S = 1_800_000_000;
 
+/** A fixed key set that answers as the port says: by kid and alg together; `revoked` kids are known as such. */
 class StaticKeys extends KeyResolver {
-  constructor(private readonly keys: VerificationKey[]) {
+  constructor(
+    private readonly keys: VerificationKey[],
+    private readonly revoked: string[] = ['k-revoked'],
+  ) {
     super();
   }
-  override async getKey(kid: string): Promise<VerificationKey> {
-    const key = this.keys.find((candidate) => candidate.kid === kid);
-    if (key === undefined) throw new InvalidTokenError('ERR_TOKEN_KEY_UNKNOWN', 'unknown');
+  override async resolve(header: { kid: string; alg: string }): Promise<VerificationKey> {
+    const key = this.keys.find((candidate) => candidate.kid === header.kid);
+    if (this.revoked.includes(header.kid)) throw new KeyNotFoundError(header.kid, 'revoked');
+    if (key === undefined) throw new KeyNotFoundError(header.kid, 'unknown');
+    if (key.alg !== header.alg) throw new KeyNotFoundError(header.kid, 'alg-mismatch');
     return key;
   }
 }
@@ -135,6 +140,7 @@ describe('AccessTokenVerifier', () => {
     ['no typ', () => sign(claims(), { typ: undefined }), 'ERR_TOKEN_TYPE_INVALID'],
     ['no kid', () => sign(claims(), { kid: undefined }), 'ERR_TOKEN_MALFORMED'],
     ['unknown kid', () => sign(claims(), { kid: 'k9' }), 'ERR_TOKEN_KEY_UNKNOWN'],
+    ['a kid whose key was revoked', () => sign(claims(), { kid: 'k-revoked' }), 'ERR_TOKEN_REVOKED'],
     ['missing jti', () => sign(claims({ jti: undefined })), 'ERR_TOKEN_CLAIMS_INVALID'],
     ['missing client_id', () => sign(claims({ client_id: undefined })), 'ERR_TOKEN_CLAIMS_INVALID'],
     ['missing exp', () => sign(claims({ exp: undefined })), 'ERR_TOKEN_CLAIMS_INVALID'],

@@ -1,6 +1,11 @@
 import { decodeProtectedHeader, errors, jwtVerify, type ProtectedHeaderParameters } from 'jose';
 import { InvalidTokenError, type InvalidTokenCode } from '../errors/auth.errors.js';
-import type { KeyResolver } from '../keys/verification-key.js';
+import {
+  KeyNotFoundError,
+  type KeyNotFoundReason,
+  type KeyResolver,
+  type VerificationKey,
+} from '../keys/verification-key.js';
 import type { AccessTokenClaims, AuthenticatedToken } from './access-token-claims.js';
 
 /** Options of {@link AccessTokenVerifier}. */
@@ -23,13 +28,12 @@ const REQUIRED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id'];
 
 /**
  * Verifies a JWT access token per RFC 9068 with jose: header shape and `typ`, an allow-listed `alg`
- * that must equal the algorithm bound to the key named by `kid` (so no `none`, no HS/RS confusion),
- * signature, then `iss`, `aud`, `exp`, `nbf`, `iat` with bounded skew. No Nest imports: the guard and
- * the passport adapter share it.
+ * that the key set must hold a key for under that `kid` (so no `none`, no HS/RS confusion),
+ * signature, then `iss`, `aud`, `exp`, `nbf`, `iat` with bounded skew. No Nest imports: every adapter shares it.
  *
  * @example
  * ```ts
- * const verifier = new AccessTokenVerifier(options, keyCache);
+ * const verifier = new AccessTokenVerifier(options, keySet);
  * const { claims, scopes } = await verifier.verify(token);
  * ```
  */
@@ -49,13 +53,7 @@ export class AccessTokenVerifier {
       throw new InvalidTokenError('ERR_TOKEN_MALFORMED', 'Token longer than maxTokenBytes');
     }
     const header = this.readHeader(token);
-    const key = await this.keys.getKey(header.kid);
-    if (key.alg !== header.alg) {
-      throw new InvalidTokenError(
-        'ERR_TOKEN_ALG_NOT_ALLOWED',
-        `Header alg ${header.alg} differs from the alg ${key.alg} bound to key ${key.kid}`,
-      );
-    }
+    const key = await this.resolveKey(header);
     const now = this.options.clock();
     let payload: AccessTokenClaims;
     try {
@@ -73,6 +71,15 @@ export class AccessTokenVerifier {
     }
     this.checkClaimTypes(payload, now);
     return { claims: payload, kid: key.kid, scopes: new Set(payload.scope?.split(' ').filter(Boolean) ?? []) };
+  }
+
+  private async resolveKey(header: { kid: string; alg: string }): Promise<VerificationKey> {
+    try {
+      return await this.keys.resolve(header);
+    } catch (error) {
+      if (!(error instanceof KeyNotFoundError)) throw error;
+      throw new InvalidTokenError(KEY_MISS_CODES[error.reason], error.message, { cause: error });
+    }
   }
 
   private readHeader(token: string): ProtectedHeaderParameters & { alg: string; kid: string } {
@@ -116,6 +123,13 @@ export class AccessTokenVerifier {
     }
   }
 }
+
+/** A revoked key revokes every token it signed; a key bound to another alg is algorithm confusion. */
+const KEY_MISS_CODES: Record<KeyNotFoundReason, InvalidTokenCode> = {
+  unknown: 'ERR_TOKEN_KEY_UNKNOWN',
+  'alg-mismatch': 'ERR_TOKEN_ALG_NOT_ALLOWED',
+  revoked: 'ERR_TOKEN_REVOKED',
+};
 
 const CLAIM_CODES: Record<string, InvalidTokenCode> = {
   iss: 'ERR_TOKEN_ISSUER_INVALID',

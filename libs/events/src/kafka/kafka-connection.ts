@@ -1,7 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { Kafka, logLevel as kafkaLogLevel, type ISocketFactory, type KafkaConfig, type LogEntry } from 'kafkajs';
-import { silentEventLogger, type EventLogger } from './event-logger.js';
+import { silentEventLogger, type EventLogger } from '../event-logger.js';
 
 /**
  * Log levels of the Kafka client that are routed to the {@link EventLogger}.

@@ -1,7 +1,7 @@
 // kafkajs is CommonJS: Node's ESM loader only detects some of its named exports (not these two).
 import kafkajs from 'kafkajs';
 import { kafkaClientOf, type KafkaConnection } from './kafka-connection.js';
-import type { TopicSpec } from './topics.js';
+import type { TopicSpec } from '../topics.js';
 
 const { ConfigResourceTypes, ConfigSource } = kafkajs;
 

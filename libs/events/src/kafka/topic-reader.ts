@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
-import { describeError } from './describe-error.js';
-import type { EventLogger } from './event-logger.js';
-import type { EventRecord } from './event-record.js';
+import { describeError } from '../describe-error.js';
+import type { EventLogger } from '../event-logger.js';
+import type { EventRecord } from '../event-record.js';
 import { kafkaClientOf, type KafkaConnection } from './kafka-connection.js';
 
 /**

@@ -7,83 +7,98 @@ import {
   type ProtectedHeaderParameters,
 } from 'jose';
 import { assertEventAlgorithms } from './event-algorithms.js';
-import { EventVerificationError, type EventVerificationErrorCode } from './event-verification.error.js';
-import {
-  REVOCATION_EVENT_TYPES,
-  REVOCATION_TARGET_TYPES,
-  type RevocationTargetType,
-  type VerifiedRevocation,
-} from './revocation.js';
+import { failEvent as fail, type EventVerificationErrorCode } from './event-verification.error.js';
 import {
   EVENT_LIMITS,
   isAudience,
   isEventId,
   isNumericDate,
-  isReason,
+  isPlainObject,
   SECEVENT_JWT_TYPE,
 } from './security-event-token.js';
 
 /**
- * Finds the verification key for an event's header (typically the JWKS key with that `kid`). Whatever it throws
- * reaches the caller of {@link decodeRevocationEvent} unchanged, so the caller can tell a transient failure
- * (JWKS unreachable: retry) from a final one (unknown kid: drop).
+ * Finds the verification key for an event's protected header. The key set binds each key to one algorithm, so it
+ * gets `kid` and `alg` together and refuses a pair that does not match. Whatever it throws reaches the caller of
+ * {@link verifySecurityEvent} unchanged, so the caller can tell a transient failure (key source unreachable: retry)
+ * from a final one (no such key: drop).
  *
  * @example
  * ```ts
- * const resolveKey: EventKeyResolver = async ({ kid }) => keyCache.get(kid);
+ * const resolveKey: EventKeyResolver = async (header) => (await keySet.resolve(header)).key;
  * ```
  */
-export type EventKeyResolver = (header: { kid?: string; alg?: string }) => Promise<CryptoKey | KeyObject>;
+export type EventKeyResolver = (header: { kid: string; alg: string }) => Promise<CryptoKey | KeyObject>;
 
-/** Options of {@link decodeRevocationEvent}. */
-export interface DecodeRevocationEventOptions {
+/** Options of {@link verifySecurityEvent}. */
+export interface VerifySecurityEventOptions {
   /** Expected `iss` (exact match). */
   issuer: string;
   /** When set, `aud` must be or contain it (or, given a list, one of them: a service known by several ids). */
   audience?: string | readonly string[];
   /** Asymmetric JWS algorithms accepted (e.g. `['ES256']`); `none` and `HS*` are refused with a TypeError. */
   algorithms: readonly string[];
+  /** The event types the topic carries; any other is refused with `ERR_EVENT_TYPE_UNKNOWN`. */
+  types: ReadonlySet<string>;
   resolveKey: EventKeyResolver;
   /** Max size of the SET in bytes, checked before parsing. Default {@link EVENT_LIMITS}.maxBytes (16 KiB). */
   maxBytes?: number;
 }
 
 /**
- * Verifies a revocation SET produced by {@link encodeRevocationEvent} and returns the revocation.
- * Strict: size first, then header (`typ` must be `secevent+jwt`, `alg` in the allow-list), signature,
- * then every claim and the single event's payload (types, lengths, integer NumericDates, `expiresAt >= revokedAt`,
- * event type URI matching `target_type`). An already expired revocation is still returned: pruning is the
- * consumer's job.
+ * A Security Event Token whose signature and envelope claims have been verified; its one event's payload is
+ * still raw: a per-type parser ({@link parseRevocationEvent}, {@link parseKeyEvent}) reads it.
+ *
+ * @example
+ * ```ts
+ * const event: VerifiedSecurityEvent = await verifySecurityEvent(record.value, options);
+ * if (event.type === EVENT_TYPES.keyPublished) keys.apply(parseKeyEvent(event));
+ * ```
+ */
+export interface VerifiedSecurityEvent {
+  /** The event type URI (the one key of `events`). */
+  readonly type: string;
+  readonly payload: Readonly<Record<string, unknown>>;
+  /** `jti` of the SET. */
+  readonly eventId: string;
+  /** `iat` of the SET (NumericDate, s). */
+  readonly issuedAt: number;
+  /** The key that signed it. */
+  readonly kid: string;
+}
+
+/**
+ * The generic check of a Security Event Token (RFC 8417), the same for every event type: size first, then the
+ * header (`typ` `secevent+jwt`, `alg` in the allow-list, a `kid`), the key for `{ kid, alg }`, the signature, then
+ * `iss`, `aud`, `iat`, `jti` and exactly one event of a type the topic carries. The payload of that event is left to
+ * the per-type parser.
  *
  * Throws {@link EventVerificationError} for anything that is the event's fault; what `resolveKey` throws propagates
  * unchanged; a `TypeError` for invalid options.
  *
  * @example
  * ```ts
- * const revocation = await decodeRevocationEvent(record.value, {
- *   issuer: 'http://127.0.0.1:3000',
+ * const event = await verifySecurityEvent(record.value, {
+ *   issuer: 'https://auth.example.com',
  *   audience: 'orders-service',
  *   algorithms: ['ES256'],
- *   resolveKey: async ({ kid }) => keyCache.get(kid),
+ *   types: new Set(Object.values(REVOCATION_EVENT_TYPES)),
+ *   resolveKey: async (header) => (await keySet.resolve(header)).key,
  * });
- * index.add(revocation);
+ * index.apply(parseRevocationEvent(event));
  * ```
  */
-export async function decodeRevocationEvent(
+export async function verifySecurityEvent(
   jws: string,
-  options: DecodeRevocationEventOptions,
-): Promise<VerifiedRevocation> {
-  const { issuer, audience, algorithms, resolveKey, maxBytes = EVENT_LIMITS.maxBytes } = options;
-  assertDecodeOptions(options, maxBytes);
+  options: VerifySecurityEventOptions,
+): Promise<VerifiedSecurityEvent> {
+  const { issuer, audience, algorithms, types, resolveKey, maxBytes = EVENT_LIMITS.maxBytes } = options;
+  assertOptions(options, maxBytes);
   assertSize(jws, maxBytes);
-  const header = readHeader(jws);
-  if (typeof header.alg !== 'string' || !algorithms.includes(header.alg)) {
-    throw new EventVerificationError('ERR_EVENT_SIGNATURE_INVALID', 'event algorithm is not allowed');
-  }
+  const { kid, alg } = readHeader(jws, algorithms);
 
-  const key = await resolveKey({ kid: header.kid, alg: header.alg });
-  const payload = await verifySignature(jws, key, algorithms);
-  const claims = parseClaims(payload);
+  const key = await resolveKey({ kid, alg });
+  const claims = parseClaims(await verifySignature(jws, key, alg));
 
   if (claims.iss !== issuer) fail('ERR_EVENT_CLAIMS_INVALID', 'unexpected "iss"');
   if (!isAudience(claims.aud)) fail('ERR_EVENT_CLAIMS_INVALID', 'missing or invalid "aud"');
@@ -93,16 +108,18 @@ export async function decodeRevocationEvent(
   if (!isNumericDate(claims.iat)) fail('ERR_EVENT_CLAIMS_INVALID', 'missing or invalid "iat"');
   if (!isEventId(claims.jti)) fail('ERR_EVENT_CLAIMS_INVALID', 'missing or invalid "jti"');
 
-  const [type, event] = readSingleEvent(claims.events);
-  return { ...readRevocation(type, event), eventId: claims.jti, issuedAt: claims.iat };
+  const [type, payload] = readSingleEvent(claims.events, types);
+  return { type, payload, eventId: claims.jti, issuedAt: claims.iat, kid };
 }
 
-function assertDecodeOptions(options: DecodeRevocationEventOptions, maxBytes: number): void {
+function assertOptions(options: VerifySecurityEventOptions, maxBytes: number): void {
   if (typeof options.issuer !== 'string' || options.issuer === '')
     throw new TypeError('"issuer" must be a non-empty string');
   if (options.audience !== undefined && !isAudience(options.audience))
     throw new TypeError('"audience" must be an id string or a non-empty list of them');
   assertEventAlgorithms(options.algorithms, 'algorithms');
+  if (!(options.types instanceof Set) || options.types.size === 0)
+    throw new TypeError('"types" must be a non-empty Set of event type URIs');
   if (typeof options.resolveKey !== 'function') throw new TypeError('"resolveKey" must be a function');
   if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) throw new TypeError('"maxBytes" must be a positive integer');
 }
@@ -114,7 +131,7 @@ function assertSize(jws: unknown, maxBytes: number): asserts jws is string {
     fail('ERR_EVENT_MALFORMED', 'event is too large');
 }
 
-function readHeader(jws: string): ProtectedHeaderParameters {
+function readHeader(jws: string, algorithms: readonly string[]): { kid: string; alg: string } {
   let header: ProtectedHeaderParameters;
   try {
     header = decodeProtectedHeader(jws);
@@ -122,8 +139,11 @@ function readHeader(jws: string): ProtectedHeaderParameters {
     return fail('ERR_EVENT_MALFORMED', 'event header cannot be decoded', cause);
   }
   if (!isSecEventType(header.typ)) fail('ERR_EVENT_MALFORMED', 'event "typ" is not secevent+jwt');
-  if (header.kid !== undefined && !isEventId(header.kid)) fail('ERR_EVENT_MALFORMED', 'event "kid" is invalid');
-  return header;
+  if (!isEventId(header.kid)) fail('ERR_EVENT_MALFORMED', 'event "kid" is missing or invalid');
+  if (typeof header.alg !== 'string' || !algorithms.includes(header.alg)) {
+    fail('ERR_EVENT_SIGNATURE_INVALID', 'event algorithm is not allowed');
+  }
+  return { kid: header.kid, alg: header.alg };
 }
 
 /** RFC 7515 §4.1.9: media types compare case-insensitively and may omit the `application/` prefix. */
@@ -133,13 +153,9 @@ function isSecEventType(typ: unknown): boolean {
   return lower === SECEVENT_JWT_TYPE || lower === `application/${SECEVENT_JWT_TYPE}`;
 }
 
-async function verifySignature(
-  jws: string,
-  key: CryptoKey | KeyObject,
-  algorithms: readonly string[],
-): Promise<Uint8Array> {
+async function verifySignature(jws: string, key: CryptoKey | KeyObject, alg: string): Promise<Uint8Array> {
   try {
-    const { payload } = await compactVerify(jws, key, { algorithms: [...algorithms] });
+    const { payload } = await compactVerify(jws, key, { algorithms: [alg] });
     return payload;
   } catch (cause) {
     return fail(codeOfVerifyError(cause), 'event signature cannot be verified', cause);
@@ -174,56 +190,16 @@ function parseClaims(payload: Uint8Array): RawClaims {
   return claims;
 }
 
-function readSingleEvent(events: unknown): [string, Record<string, unknown>] {
+function readSingleEvent(events: unknown, types: ReadonlySet<string>): [string, Record<string, unknown>] {
   if (!isPlainObject(events)) fail('ERR_EVENT_CLAIMS_INVALID', 'missing or invalid "events"');
   const entries = Object.entries(events);
   if (entries.length !== 1) fail('ERR_EVENT_CLAIMS_INVALID', '"events" must hold exactly one event');
-  const [type, event] = entries[0];
-  if (!isRevocationEventType(type)) fail('ERR_EVENT_TYPE_UNKNOWN', 'event type is not a known revocation type');
-  if (!isPlainObject(event)) fail('ERR_EVENT_CLAIMS_INVALID', 'event payload is not an object');
-  return [type, event];
-}
-
-function readRevocation(
-  type: string,
-  event: Record<string, unknown>,
-): Omit<VerifiedRevocation, 'eventId' | 'issuedAt'> {
-  const { subject, target_type: targetType, revoked_at: revokedAt, expires_at: expiresAt, reason } = event;
-  if (!isTargetType(targetType) || REVOCATION_EVENT_TYPES[targetType] !== type) {
-    fail('ERR_EVENT_CLAIMS_INVALID', '"target_type" does not match the event type');
-  }
-  if (!isPlainObject(subject) || subject.format !== 'opaque' || !isEventId(subject.id)) {
-    fail('ERR_EVENT_CLAIMS_INVALID', 'invalid "subject"');
-  }
-  if (!isNumericDate(revokedAt)) fail('ERR_EVENT_CLAIMS_INVALID', 'invalid "revoked_at"');
-  if (!isNumericDate(expiresAt) || expiresAt < revokedAt) fail('ERR_EVENT_CLAIMS_INVALID', 'invalid "expires_at"');
-  if (!isReason(reason)) fail('ERR_EVENT_CLAIMS_INVALID', 'invalid "reason"');
-  return {
-    target: { type: targetType, value: subject.id },
-    revokedAt,
-    expiresAt,
-    ...(reason === undefined ? {} : { reason }),
-  };
-}
-
-const revocationEventTypes: ReadonlySet<string> = new Set(Object.values(REVOCATION_EVENT_TYPES));
-
-function isRevocationEventType(type: string): boolean {
-  return revocationEventTypes.has(type);
-}
-
-function isTargetType(value: unknown): value is RevocationTargetType {
-  return REVOCATION_TARGET_TYPES.includes(value as RevocationTargetType);
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  const [type, payload] = entries[0];
+  if (!types.has(type)) fail('ERR_EVENT_TYPE_UNKNOWN', 'event type is not one this topic carries');
+  if (!isPlainObject(payload)) fail('ERR_EVENT_CLAIMS_INVALID', 'event payload is not an object');
+  return [type, payload];
 }
 
 function toArray(aud: string | readonly string[]): readonly string[] {
   return typeof aud === 'string' ? [aud] : aud;
-}
-
-function fail(code: EventVerificationErrorCode, message: string, cause?: unknown): never {
-  throw new EventVerificationError(code, message, cause === undefined ? undefined : { cause });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { silentEventLogger } from './event-logger.js';
+import { silentEventLogger } from '../event-logger.js';
 import { KafkaConnection, kafkaClientOf, type KafkaConnectionOptions } from './kafka-connection.js';
 
 describe('KafkaConnection', () => {

@@ -1,0 +1,31 @@
+/**
+ * The framework-free entry of the library: everything a resource server needs to check bearer tokens, with no
+ * Nest, no Kafka client and no class-validator loaded. `@app/auth` (the Nest entry) wraps it.
+ */
+export {
+  AUTH_DEFAULTS,
+  SUPPORTED_ALGORITHMS,
+  type AuthOptions,
+  type ResolvedAuthOptions,
+  type RevocationFailurePolicy,
+} from './auth-options.js';
+export { ResourceServer, type EventFeedStatus, type ResourceServerStatus } from './resource-server.js';
+export {
+  AuthError,
+  InsufficientScopeError,
+  InvalidRequestError,
+  InvalidTokenError,
+  KeySourceUnavailableError,
+  MissingTokenError,
+  RevocationStateUnavailableError,
+  type InvalidTokenCode,
+} from './errors/auth.errors.js';
+export {
+  KeyNotFoundError,
+  KeyResolver,
+  type KeyNotFoundReason,
+  type VerificationKey,
+} from './keys/verification-key.js';
+export { RevocationIndex, type RevocableToken } from './revocations/revocation-index.js';
+export type { AccessTokenClaims, AuthenticatedToken } from './tokens/access-token-claims.js';
+export { AccessTokenVerifier, type AccessTokenVerifierOptions } from './tokens/access-token.verifier.js';

@@ -1,0 +1,181 @@
+import {
+  describeError,
+  KEY_EVENT_TYPES,
+  parseKeyEvent,
+  parseRevocationEvent,
+  REVOCATION_EVENT_TYPES,
+  silentEventLogger,
+  type EventLogger,
+  type EventSource,
+  type VerifiedSecurityEvent,
+} from '@app/events';
+import { AUTH_DEFAULTS, resolveAuthOptions, type AuthOptions, type ResolvedAuthOptions } from './auth-options.js';
+import { EventFeed, type EventFeedStats, type EventHandlers } from './feeds/event-feed.js';
+import { createJwksLoader } from './keys/jwks.loader.js';
+import { KeySet } from './keys/key-set.js';
+import { RevocationIndex } from './revocations/revocation-index.js';
+import type { AuthenticatedToken } from './tokens/access-token-claims.js';
+import { AccessTokenVerifier } from './tokens/access-token.verifier.js';
+import { TokenAuthenticator } from './tokens/token-authenticator.js';
+
+/** One feed's part of {@link ResourceServerStatus}. */
+export interface EventFeedStatus extends EventFeedStats {
+  readonly topic: string;
+  readonly caughtUp: boolean;
+}
+
+/** A snapshot for readiness endpoints: what is ready, and what is not yet. */
+export interface ResourceServerStatus {
+  readonly ready: boolean;
+  readonly keys: { readonly loaded: boolean; readonly count: number };
+  readonly revocations: EventFeedStatus & { readonly entries: number };
+  readonly keyEvents: EventFeedStatus;
+}
+
+const KEY_RETRY_MS = { initial: 250, max: 5_000 };
+
+/**
+ * The framework-free composition root of a resource server: from {@link AuthOptions} and an event source it builds
+ * the key set (published keys + key events), the revocation index (revocation events), the two feeds and the
+ * verifier, and answers the one question of the request path, {@link authenticate}. The Nest module, the guard and
+ * any other adapter are thin wrappers around one instance.
+ *
+ * @example
+ * ```ts
+ * const server = new ResourceServer({ issuer: 'https://auth.example.com', audience: 'orders-service' },
+ *   new KafkaEventSource(new KafkaConnection({ brokers: ['kafka:9092'], clientId: 'orders-service' })));
+ * server.start();
+ * const token = await server.authenticate(request.headers.authorization, ['orders:read']);
+ * await server.stop();
+ * ```
+ */
+export class ResourceServer {
+  readonly options: ResolvedAuthOptions;
+  private readonly keys: KeySet;
+  private readonly index: RevocationIndex;
+  private readonly revocationFeed: EventFeed;
+  private readonly keyFeed: EventFeed;
+  private readonly authenticator: TokenAuthenticator;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private keyRetryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    options: AuthOptions,
+    events: EventSource,
+    private readonly logger: EventLogger = silentEventLogger,
+  ) {
+    this.options = resolveAuthOptions(options);
+    const { jwks, clock } = this.options;
+    this.keys = new KeySet({
+      algorithms: this.options.algorithms,
+      load: this.options.loadKeys ?? createJwksLoader({ jwksUri: this.options.jwksUri, timeoutMs: jwks.timeoutMs }),
+      cooldownMs: jwks.cooldownMs,
+      maxAgeMs: jwks.maxAgeMs,
+      clock,
+      logger,
+    });
+    this.index = new RevocationIndex({ clock, graceSeconds: this.options.clockToleranceSeconds });
+    this.revocationFeed = this.feed(events, 'revocations', this.revocationHandlers());
+    this.keyFeed = this.feed(events, 'keys', this.keyHandlers());
+    this.authenticator = new TokenAuthenticator(
+      {
+        maxTokenBytes: this.options.maxTokenBytes,
+        revocationFailurePolicy: this.options.revocationFailurePolicy,
+        revocationStateReady: () => this.revocationFeed.caughtUp && this.keyFeed.caughtUp,
+        validateClaims: this.options.validateClaims,
+      },
+      new AccessTokenVerifier(this.options, this.keys),
+      this.index,
+    );
+  }
+
+  /**
+   * The whole check of a request's `Authorization` header: extract → verify → claims → revocation → scopes.
+   * Resolves with the verified token, rejects with an `AuthError`.
+   */
+  authenticate(
+    authorization: string | string[] | undefined,
+    requiredScopes: readonly string[],
+  ): Promise<AuthenticatedToken> {
+    return this.authenticator.authenticate(authorization, requiredScopes);
+  }
+
+  /** True once the keys are loaded and every feed has caught up with its topic. */
+  get ready(): boolean {
+    return this.keys.loaded && this.revocationFeed.caughtUp && this.keyFeed.caughtUp;
+  }
+
+  status(): ResourceServerStatus {
+    return {
+      ready: this.ready,
+      keys: { loaded: this.keys.loaded, count: this.keys.kids.length },
+      revocations: { ...feedStatus(this.revocationFeed), entries: this.index.size },
+      keyEvents: feedStatus(this.keyFeed),
+    };
+  }
+
+  /**
+   * Starts in the background and returns at once (readiness reports progress): loads the published keys
+   * (retrying with backoff until it succeeds), starts both feeds, prunes expired revocations periodically.
+   */
+  start(): void {
+    this.loadKeys(KEY_RETRY_MS.initial);
+    for (const feed of [this.keyFeed, this.revocationFeed]) {
+      feed.start().catch((error: unknown) => {
+        this.logger.error('Event feed failed to start', { topic: feed.topic, error: describeError(error) });
+      });
+    }
+    this.pruneTimer = setInterval(() => this.index.prune(), AUTH_DEFAULTS.revocationPruneIntervalMs).unref();
+  }
+
+  /** Resolves once both feeds are caught up (rejects if one stops first). */
+  async whenCaughtUp(): Promise<void> {
+    await Promise.all([this.keyFeed.whenCaughtUp(), this.revocationFeed.whenCaughtUp()]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.pruneTimer);
+    clearTimeout(this.keyRetryTimer);
+    await Promise.all([this.keyFeed.stop(), this.revocationFeed.stop()]);
+  }
+
+  private feed(events: EventSource, role: 'revocations' | 'keys', handlers: EventHandlers): EventFeed {
+    const { issuer, audiences, algorithms, topics, groupIdPrefix } = this.options;
+    return new EventFeed(
+      events,
+      { topic: topics[role], groupIdPrefix: `${groupIdPrefix}.${role}`, issuer, audiences, algorithms },
+      this.keys,
+      handlers,
+      this.logger,
+    );
+  }
+
+  private revocationHandlers(): EventHandlers {
+    const apply = (event: VerifiedSecurityEvent): boolean => this.index.apply(parseRevocationEvent(event));
+    return Object.fromEntries(Object.values(REVOCATION_EVENT_TYPES).map((type) => [type, apply]));
+  }
+
+  private keyHandlers(): EventHandlers {
+    const apply = async (event: VerifiedSecurityEvent): Promise<void> => {
+      const keyEvent = parseKeyEvent(event);
+      if (await this.keys.apply(keyEvent)) {
+        this.logger.info('Key set changed by a key event', { kid: keyEvent.kid, state: keyEvent.state });
+      }
+    };
+    return Object.fromEntries([...new Set(Object.values(KEY_EVENT_TYPES))].map((type) => [type, apply]));
+  }
+
+  private loadKeys(retryInMs: number): void {
+    this.keys.refresh().catch((error: unknown) => {
+      if (this.stopped) return;
+      this.logger.warn('Key set not loaded yet; retrying', { error: describeError(error), retryInMs });
+      this.keyRetryTimer = setTimeout(() => this.loadKeys(Math.min(retryInMs * 2, KEY_RETRY_MS.max)), retryInMs);
+    });
+  }
+}
+
+function feedStatus(feed: EventFeed): EventFeedStatus {
+  return { topic: feed.topic, caughtUp: feed.caughtUp, ...feed.stats };
+}
