@@ -37,6 +37,12 @@ export declare function kafkaVersion(): Promise<string>;
 /** Ensures the jars are in `<repo>/.kafka/libs-<version>` and returns that folder. @example await fetchBroker() */
 export declare function fetchBroker(options?: { quiet?: boolean }): Promise<string>;
 
+/**
+ * A fresh 22-char base64url cluster id that never starts with '-' (which StorageTool would read as an option).
+ * @example randomClusterId() // 'EVqYf1oWS0mG7RbbnbmTNw'
+ */
+export declare function randomClusterId(): string;
+
 /** Options of {@link startBroker}; everything optional. */
 export interface StartBrokerOptions {
   /** PLAINTEXT port on 127.0.0.1; default a free ephemeral port. */

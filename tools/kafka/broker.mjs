@@ -112,6 +112,22 @@ export async function fetchBroker({ quiet = true } = {}) {
 }
 
 /**
+ * A fresh KRaft cluster id: 16 random bytes in base64url (22 chars), the form `StorageTool random-uuid` prints.
+ * The first byte's top bit is cleared, so the id always starts with one of A-Z or a-f: an id starting with '-'
+ * is taken for an option by StorageTool's argument parser (1 draw in 64 with plain random bytes), and Kafka's
+ * own generator never hands one out either.
+ *
+ * @example
+ * const clusterId = randomClusterId(); // 'EVqYf1oWS0mG7RbbnbmTNw'
+ * @returns {string}
+ */
+export function randomClusterId() {
+  const bytes = randomBytes(16);
+  bytes[0] &= 0x7f;
+  return bytes.toString('base64url');
+}
+
+/**
  * Starts a single-node KRaft broker (combined broker+controller) on 127.0.0.1 and resolves once it logged
  * `Kafka Server started` and accepts TCP connections. Restartable: after `stop()`, calling it again with the
  * same `dataDir` (and ports) brings the same data back, because the directory is formatted only once.
@@ -362,9 +378,9 @@ async function formatIfNeeded({ format, kafkaLogDir, propertiesFile, jvmBase }) 
   if (format === 'if-needed' && formatted) return;
   if (format === 'never') return;
   await rm(kafkaLogDir, { recursive: true, force: true });
-  const clusterId = randomBytes(16).toString('base64url'); // 22 chars, what StorageTool random-uuid prints
   const args = ['-Xmx256m', '-XX:TieredStopAtLevel=1', ...jvmBase, 'kafka.tools.StorageTool', 'format'];
-  args.push('--cluster-id', clusterId, '--config', propertiesFile);
+  // one argv word, so the value can never be parsed as an option whatever it starts with
+  args.push(`--cluster-id=${randomClusterId()}`, '--config', propertiesFile);
   const result = await run(javaCommand(), args);
   if (result.code !== 0) {
     throw new BrokerError(
