@@ -120,9 +120,10 @@ async function startApp(app, kafkaBrokers) {
     detached: true, // own process group: Ctrl-C reaches only this script, which stops things in order
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // 'close', not 'exit': an app's last lines (usually why it died) must be printed before we react and exit
   const exited = new Promise((resolveExit) => {
     child.once('error', (error) => resolveExit({ code: null, signal: null, error }));
-    child.once('exit', (code, signal) => resolveExit({ code, signal, error: undefined }));
+    child.once('close', (code, signal) => resolveExit({ code, signal, error: undefined }));
   });
   const entry = { app, child, exited };
   running.push(entry);

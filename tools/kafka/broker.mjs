@@ -228,15 +228,17 @@ export async function startBroker(options = {}) {
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', onLine);
   }
 
+  // 'close', not 'exit': at 'exit' the pipes may still hold the JVM's last lines (often the reason it died),
+  // which would then be missing from the error or written to an ended log stream (an unhandled 'error').
   const exited = new Promise((resolveExit) => {
     child.once('error', (error) => resolveExit({ code: null, signal: null, error }));
-    child.once('exit', (code, signal) => resolveExit({ code, signal, error: undefined }));
+    child.once('close', (code, signal) => resolveExit({ code, signal, error: undefined }));
   });
+  child.once('close', () => logStream.end());
   let exitInfo;
   void exited.then((info) => {
     exitInfo = info;
     process.off('exit', killOnExit);
-    logStream.end();
   });
 
   const failure = (code, reason, cause) =>
