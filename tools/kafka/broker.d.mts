@@ -45,9 +45,12 @@ export declare function randomClusterId(): string;
 
 /** Options of {@link startBroker}; everything optional. */
 export interface StartBrokerOptions {
-  /** PLAINTEXT port on 127.0.0.1; default a free ephemeral port. */
+  /**
+   * PLAINTEXT port on 127.0.0.1; default a free ephemeral port, picked again (up to 3 times) if another process
+   * takes it before the JVM binds it. A port given here that is taken fails with ERR_BROKER_PORT_IN_USE.
+   */
   port?: number;
-  /** KRaft controller port on 127.0.0.1; default a free ephemeral port. */
+  /** KRaft controller port on 127.0.0.1; default a free ephemeral port (picked again like `port`). */
   controllerPort?: number;
   /** Broker state folder; default a new temp folder (kept after stop). Reuse it to restart with the same data. */
   dataDir?: string;

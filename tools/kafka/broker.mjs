@@ -18,7 +18,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -36,6 +36,8 @@ const DEFAULT_HEAP_MB = 512;
 const DEFAULT_START_TIMEOUT_MS = 90_000;
 const DEFAULT_STOP_TIMEOUT_MS = 30_000;
 const PORT_POLL_INTERVAL_MS = 100;
+const MAX_PORT_ATTEMPTS = 3;
+const BIND_FAILURE = /failed to bind to 127\.0\.0\.1:(\d+): Address already in use/;
 
 /** Typed error for everything that goes wrong around the broker; `code` is stable. */
 export class BrokerError extends Error {
@@ -138,8 +140,10 @@ export function randomClusterId() {
  * await broker.stop();
  *
  * @param {object} [options]
- * @param {number} [options.port] PLAINTEXT port; default: a free ephemeral port
- * @param {number} [options.controllerPort] KRaft controller port; default: a free ephemeral port
+ * @param {number} [options.port] PLAINTEXT port; default: a free ephemeral port (picked again, up to 3 times, if
+ *   another process takes it before the JVM binds it; a port given here that is taken fails with
+ *   ERR_BROKER_PORT_IN_USE)
+ * @param {number} [options.controllerPort] KRaft controller port; default: a free ephemeral port (same as port)
  * @param {string} [options.dataDir] holds server.properties, log4j2.properties, broker.log and the log dirs;
  *   default: a new temporary folder (kept after stop, so the caller may restart on it; remove it yourself)
  * @param {'if-needed' | 'always' | 'never'} [options.format] 'if-needed' formats an unformatted dataDir,
@@ -173,23 +177,24 @@ export async function startBroker(options = {}) {
     throw new TypeError(`startBroker: format must be 'if-needed', 'always' or 'never', got ${String(format)}`);
   }
   const startedAt = Date.now();
+  const deadline = startedAt + startTimeoutMs;
   const libsDir = await fetchBroker();
   const dataDir = resolve(options.dataDir ?? (await mkdtemp(join(tmpdir(), 'kafka-broker-'))));
   const logFile = resolve(options.logFile ?? join(dataDir, 'broker.log'));
   const kafkaLogDir = join(dataDir, 'kraft-logs');
   await mkdir(dataDir, { recursive: true });
 
-  const [port, controllerPort] = await pickPorts(options.port, options.controllerPort);
   const propertiesFile = join(dataDir, 'server.properties');
   const log4jFile = join(dataDir, 'log4j2.properties');
-  await writeFile(propertiesFile, serverProperties({ port, controllerPort, kafkaLogDir, extraProperties }));
+  const writeServerProperties = ([port, controllerPort]) =>
+    writeFile(propertiesFile, serverProperties({ port, controllerPort, kafkaLogDir, extraProperties }));
+  let ports = await pickPorts(options.port, options.controllerPort);
+  await writeServerProperties(ports);
   await writeFile(log4jFile, log4jProperties(logLevel));
 
   const jvmBase = [`-Dlog4j2.configurationFile=${pathToFileURL(log4jFile).href}`, '-cp', join(libsDir, '*')];
   await formatIfNeeded({ format, kafkaLogDir, propertiesFile, jvmBase });
 
-  const logStream = createWriteStream(logFile, { flags: 'a' });
-  const recent = [];
   const java = javaCommand();
   const jvmArgs = [
     `-Xms${heapMb}m`,
@@ -206,15 +211,70 @@ export async function startBroker(options = {}) {
     propertiesFile,
   ];
   // setpriv --pdeathsig: the kernel sends SIGTERM to the JVM if this node process dies in any way (even SIGKILL),
-  // which the 'exit' handler below cannot cover. Falls back to plain java where setpriv is missing.
+  // which the 'exit' handler cannot cover. Falls back to plain java where setpriv is missing.
   const [command, args] = existsSync('/usr/bin/setpriv')
     ? ['/usr/bin/setpriv', ['--pdeathsig', 'SIGTERM', '--', java, ...jvmArgs]]
     : [java, jvmArgs];
+
+  for (let attempt = 1; ; attempt += 1) {
+    const [port, controllerPort] = ports;
+    const launched = await launchBroker({
+      command,
+      args,
+      dataDir,
+      logFile,
+      port,
+      detached,
+      onLog,
+      deadline,
+      startTimeoutMs,
+      stopTimeoutMs,
+    });
+    if ('handle' in launched) {
+      return { ...launched.handle, controllerPort, dataDir, startedInMs: Date.now() - startedAt };
+    }
+    // Free ports are picked seconds before the JVM binds them (format and JVM boot lie in between), and any
+    // process may take one meanwhile, the broker's own outgoing connections included. A port picked here is
+    // simply picked again; a port the caller asked for really is in use.
+    const pickedHere =
+      (launched.portInUse === port && options.port === undefined) ||
+      (launched.portInUse === controllerPort && options.controllerPort === undefined);
+    if (!pickedHere || attempt >= MAX_PORT_ATTEMPTS) throw launched.error;
+    await appendFile(
+      logFile,
+      `# broker.mjs: 127.0.0.1:${launched.portInUse} was taken before the broker bound it; starting on new ports\n`,
+    );
+    ports = await pickPorts(options.port, options.controllerPort);
+    await writeServerProperties(ports);
+  }
+}
+
+/**
+ * Runs the broker JVM once and waits until it is ready, or reports the port it could not bind.
+ *
+ * @param {{ command: string; args: string[]; dataDir: string; logFile: string; port: number; detached: boolean; onLog?: (line: string) => void; deadline: number; startTimeoutMs: number; stopTimeoutMs: number }} p
+ * @returns {Promise<{ handle: { brokers: string; port: number; logFile: string; pid: number; exited: Promise<{ code: number | null; signal: string | null; expected: boolean }>; stop(): Promise<void> } } | { portInUse: number; error: BrokerError }>}
+ */
+async function launchBroker({
+  command,
+  args,
+  dataDir,
+  logFile,
+  port,
+  detached,
+  onLog,
+  deadline,
+  startTimeoutMs,
+  stopTimeoutMs,
+}) {
+  const logStream = createWriteStream(logFile, { flags: 'a' });
+  const recent = [];
   const child = spawn(command, args, { cwd: dataDir, detached, stdio: ['ignore', 'pipe', 'pipe'] });
   const killOnExit = () => child.kill('SIGKILL');
   process.on('exit', killOnExit);
 
   let ready = false;
+  let portInUse;
   let resolveReadyLine;
   const readyLine = new Promise((resolveLine) => (resolveReadyLine = resolveLine));
   const onLine = (line) => {
@@ -222,6 +282,9 @@ export async function startBroker(options = {}) {
     if (recent.length > LOG_TAIL_LINES) recent.shift();
     logStream.write(`${line}\n`);
     if (!ready && line.includes(READY_LINE)) resolveReadyLine();
+    // noted as it streams by: the stack traces that follow push it out of `recent`
+    const bindFailure = ready || portInUse !== undefined ? null : BIND_FAILURE.exec(line);
+    if (bindFailure) portInUse = Number(bindFailure[1]);
     onLog?.(line);
   };
   for (const stream of [child.stdout, child.stderr]) {
@@ -235,6 +298,8 @@ export async function startBroker(options = {}) {
     child.once('close', (code, signal) => resolveExit({ code, signal, error: undefined }));
   });
   child.once('close', () => logStream.end());
+  // error paths wait for it, so the log file is complete once startBroker gives up or tries again
+  const logClosed = new Promise((resolveLog) => logStream.once('close', resolveLog));
   let exitInfo;
   void exited.then((info) => {
     exitInfo = info;
@@ -249,7 +314,6 @@ export async function startBroker(options = {}) {
         cause,
       },
     );
-  const deadline = startedAt + startTimeoutMs;
   const startTimer = timer(Math.max(0, deadline - Date.now()));
   try {
     const outcome = await Promise.race([
@@ -258,6 +322,10 @@ export async function startBroker(options = {}) {
       startTimer.elapsed.then(() => 'timeout'),
     ]);
     if (outcome === 'exited') {
+      await logClosed;
+      if (portInUse !== undefined) {
+        return { portInUse, error: failure('ERR_BROKER_PORT_IN_USE', `could not bind 127.0.0.1:${portInUse}`) };
+      }
       const how = exitInfo.error
         ? `could not start (${exitInfo.error.message})`
         : `exited early (${describeExit(exitInfo)})`;
@@ -267,6 +335,7 @@ export async function startBroker(options = {}) {
   } catch (error) {
     child.kill('SIGKILL');
     await exited;
+    await logClosed;
     throw error;
   } finally {
     startTimer.cancel();
@@ -294,15 +363,14 @@ export async function startBroker(options = {}) {
   };
 
   return {
-    brokers: `127.0.0.1:${port}`,
-    port,
-    controllerPort,
-    dataDir,
-    logFile,
-    pid: child.pid,
-    startedInMs: Date.now() - startedAt,
-    exited: exited.then(({ code, signal }) => ({ code, signal, expected: stopping !== undefined })),
-    stop,
+    handle: {
+      brokers: `127.0.0.1:${port}`,
+      port,
+      logFile,
+      pid: child.pid,
+      exited: exited.then(({ code, signal }) => ({ code, signal, expected: stopping !== undefined })),
+      stop,
+    },
   };
 }
 
