@@ -298,7 +298,8 @@ async function launchBroker({
     child.once('close', (code, signal) => resolveExit({ code, signal, error: undefined }));
   });
   child.once('close', () => logStream.end());
-  // error paths wait for it, so the log file is complete once startBroker gives up or tries again
+  // waited for wherever the broker is reported gone: a caller that exits right after (the CLI, the dev stack)
+  // would otherwise lose broker.log's last lines, still queued in this stream
   const logClosed = new Promise((resolveLog) => logStream.once('close', resolveLog));
   let exitInfo;
   void exited.then((info) => {
@@ -348,16 +349,18 @@ async function launchBroker({
   let stopping;
   const stop = () => {
     stopping ??= (async () => {
-      if (exitInfo) return;
-      setReferenced(child, true); // the controlled shutdown must finish even if nothing else keeps us alive
-      child.kill('SIGTERM');
-      const stopTimer = timer(stopTimeoutMs);
-      const outcome = await Promise.race([exited.then(() => 'exited'), stopTimer.elapsed.then(() => 'timeout')]);
-      stopTimer.cancel();
-      if (outcome === 'timeout') {
-        child.kill('SIGKILL');
-        await exited;
+      if (!exitInfo) {
+        setReferenced(child, true); // the controlled shutdown must finish even if nothing else keeps us alive
+        child.kill('SIGTERM');
+        const stopTimer = timer(stopTimeoutMs);
+        const outcome = await Promise.race([exited.then(() => 'exited'), stopTimer.elapsed.then(() => 'timeout')]);
+        stopTimer.cancel();
+        if (outcome === 'timeout') {
+          child.kill('SIGKILL');
+          await exited;
+        }
       }
+      await logClosed;
     })();
     return stopping;
   };
@@ -368,7 +371,11 @@ async function launchBroker({
       port,
       logFile,
       pid: child.pid,
-      exited: exited.then(({ code, signal }) => ({ code, signal, expected: stopping !== undefined })),
+      exited: exited.then(async ({ code, signal }) => {
+        const expected = stopping !== undefined; // as the JVM went, not as the log stream closed
+        await logClosed;
+        return { code, signal, expected };
+      }),
       stop,
     },
   };
