@@ -86,7 +86,7 @@ describe('RFC 6750 answers at both resource servers', () => {
     const publicJwk = jwks.keys.find(
       (key) => key.kid === JSON.parse(Buffer.from(fullToken.split('.')[0]!, 'base64url').toString()).kid,
     )!;
-    const signingKey = auth.app.get(SigningKeyStore).current;
+    const signingKey = auth.app.get(SigningKeyStore).signingKey();
     const now = Math.floor(Date.now() / 1000);
     const validClaims = claimsOf(fullToken);
     const ordersOnly = await clientCredentialsToken(auth.url, CLIENTS.ordersReader, 'orders:read');

@@ -80,25 +80,32 @@ describe('AppModule (real module, embedded Postgres)', () => {
       });
     });
 
-    it('publishes one ES256 public key whose kid is its RFC 7638 thumbprint, stored encrypted', async () => {
-      expect(jwks.keys).toHaveLength(1);
-      const [key] = jwks.keys as JWK[];
-      expect(key).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
-      expect(key).not.toHaveProperty('d');
+    it('publishes the current key and the next one, ES256, kid = RFC 7638 thumbprint, stored encrypted', async () => {
+      expect(jwks.keys).toHaveLength(2);
       const { calculateJwkThumbprint } = await import('jose');
-      expect(key!.kid).toBe(await calculateJwkThumbprint(key!, 'sha256'));
-      const rows = await db.query<{ state: string; private_key_ciphertext: string }>(
-        'SELECT state, private_key_ciphertext FROM signing_keys',
+      for (const key of jwks.keys as JWK[]) {
+        expect(key).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+        expect(key).not.toHaveProperty('d');
+        expect(key.kid).toBe(await calculateJwkThumbprint(key, 'sha256'));
+      }
+      const [current, next] = jwks.keys as JWK[];
+      const rows = await db.query<{ kid: string; state: string; private_key_ciphertext: string }>(
+        'SELECT kid, state, private_key_ciphertext FROM signing_keys ORDER BY state',
       );
-      expect(rows).toHaveLength(1);
-      expect(rows[0]!.state).toBe('current');
-      expect(rows[0]!.private_key_ciphertext).not.toContain('"d"');
-      const audit = await db.query<{ type: string; details: { kid: string } }>(
-        `SELECT type, details FROM audit_log WHERE type IN ('key.generated', 'key.decrypted') ORDER BY id`,
+      expect(rows.map((row) => [row.kid, row.state])).toEqual([
+        [current!.kid, 'current'],
+        [next!.kid, 'next'],
+      ]);
+      for (const row of rows) expect(row.private_key_ciphertext).not.toContain('"d"');
+      const audit = await db.query<{ type: string; details: { kid: string; purpose?: string } }>(
+        `SELECT type, details FROM audit_log WHERE type LIKE 'key.%' ORDER BY id`,
       );
       expect(audit.map((a) => [a.type, a.details.kid])).toEqual([
-        ['key.generated', key!.kid],
-        ['key.decrypted', key!.kid],
+        ['key.created', current!.kid],
+        ['key.activated', current!.kid],
+        ['key.created', next!.kid],
+        ['key.published', next!.kid],
+        ['key.decrypted', current!.kid],
       ]);
     });
 

@@ -7,10 +7,13 @@ import { authServiceConfig } from './config/auth-service.config.js';
 import { DiscoveryController } from './discovery/discovery.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { JwksController } from './keys/jwks.controller.js';
-import { signingKeyStoreProvider } from './keys/signing-key-store.provider.js';
+import { KeyLifecycle } from './keys/key-lifecycle.service.js';
+import { KeyRotationScheduler } from './keys/key-rotation.scheduler.js';
+import { keyVaultProvider, signingKeyStoreProvider } from './keys/signing-key-store.provider.js';
 import { OAuthExceptionFilter } from './oauth/oauth-exception.filter.js';
 import { OutboxRelay } from './outbox/outbox.relay.js';
 import { OutboxSignal } from './outbox/outbox.signal.js';
+import { SecurityEventOutbox } from './outbox/security-event.outbox.js';
 import { RevocationController } from './revocations/revocation.controller.js';
 import { TokenRevocation } from './revocations/token-revocation.service.js';
 import { databaseProvider } from './storage/database.provider.js';
@@ -50,8 +53,12 @@ import { UserAuthenticator } from './users/user-authenticator.service.js';
     databaseProvider,
     DatabaseCloser,
     AuditLog,
+    keyVaultProvider,
+    KeyLifecycle,
     signingKeyStoreProvider,
+    KeyRotationScheduler,
     OutboxSignal,
+    SecurityEventOutbox,
     OutboxRelay,
     ClientAuthenticator,
     UserAuthenticator,

@@ -3,8 +3,19 @@ import { Database, type SqlExecutor } from '../storage/database.js';
 
 /** Audit event types written by the auth service. */
 export const AUDIT_EVENTS = {
-  keyGenerated: 'key.generated',
+  /** A signing key pair was generated and stored (encrypted). */
+  keyCreated: 'key.created',
+  /** A key entered the JWKS as `next`. */
+  keyPublished: 'key.published',
+  /** A key became `current` (signs from now on). */
+  keyActivated: 'key.activated',
+  /** A key stopped signing (`previous`) or left the JWKS (`retired`); `details.state` says which. */
+  keyRetired: 'key.retired',
+  keyRevoked: 'key.revoked',
+  /** A private key was decrypted; `details.purpose` says why. */
   keyDecrypted: 'key.decrypted',
+  /** A private key was re-encrypted under the current key-encryption key. */
+  keyRewrapped: 'key.rewrapped',
   tokenRevoked: 'token.revoked',
 } as const;
 export type AuditEventType = (typeof AUDIT_EVENTS)[keyof typeof AUDIT_EVENTS];

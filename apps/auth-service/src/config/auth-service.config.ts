@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { registerAs } from '@nestjs/config';
 import { findRepoPath } from '../common/repo-path.js';
+import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/signing-key.generator.js';
 import { parseDevSeed, type DevSeed } from './dev-seed.js';
 
 /** Runtime modes; `production` disables the dev seed and every dev default for secrets. */
@@ -24,10 +25,27 @@ export interface AuthServiceConfig {
   issuer: string;
   /** AUTH_ACCESS_TOKEN_TTL_SECONDS, default `300`. */
   accessTokenTtlSeconds: number;
-  /** Signing algorithm of new keys; only `ES256` for now. */
-  signingAlgorithm: 'ES256';
   /** AUTH_KEY_ENCRYPTION_KEY (base64, 32 bytes) or AUTH_KEY_ENCRYPTION_KEY_FILE; dev seed value outside production. */
   keyEncryptionKey: Buffer;
+  /**
+   * AUTH_KEY_ENCRYPTION_KEY_PREVIOUS (or ..._FILE): during a key-encryption-key rotation, the old KEK. Private keys it
+   * wraps are re-wrapped under the current one at start; unset once every instance runs with the new KEK.
+   */
+  keyEncryptionKeyPrevious?: Buffer;
+  keys: {
+    /** AUTH_KEY_ROTATION_INTERVAL_SECONDS, default 7 days: how long a key is current before the scheduler rotates. */
+    rotationIntervalSeconds: number;
+    /**
+     * AUTH_KEY_PUBLISH_AHEAD_SECONDS, default 1 h: a next key is in the JWKS at least this long before it may sign
+     * (at least a resource server's key-set refresh period, 10 min by default, so even one that missed the key event
+     * knows it). Must be shorter than the rotation interval.
+     */
+    publishAheadSeconds: number;
+    /** AUTH_SIGNING_ALGORITHM, default `ES256`: algorithm of keys the scheduler creates (`ES256`, `EdDSA`, `RS256`). */
+    signingAlgorithm: SigningAlgorithm;
+    /** AUTH_KEY_CHECK_INTERVAL_SECONDS, default 30: tick of the rotation scheduler and of the key reload fallback. */
+    checkIntervalSeconds: number;
+  };
   /** AUTH_CLIENT_SECRET_HASH_KEY (base64, >= 32 bytes) or ..._FILE; dev seed value outside production. */
   clientSecretHashKey: Buffer;
   /** Parsed AUTH_SEED_FILE (default `config/dev-seed.json`); always `null` in production. */
@@ -86,6 +104,10 @@ export const AUTH_SERVICE_DEFAULTS = {
   outboxStartupWaitMs: 15_000,
   outboxMinBackoffMs: 100,
   outboxMaxBackoffMs: 5000,
+  keyRotationIntervalSeconds: 7 * 24 * 60 * 60,
+  keyPublishAheadSeconds: 60 * 60,
+  signingAlgorithm: 'ES256',
+  keyCheckIntervalSeconds: 30,
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -135,17 +157,55 @@ function secretKey(
   minBytes: number,
   exactBytes?: number,
 ): Buffer {
+  const configured = optionalSecretKey(env, name, minBytes, exactBytes);
+  if (configured !== undefined) return configured;
+  if (devValue === undefined) throw new TypeError(`${name} (or ${name}_FILE) is required when NODE_ENV=production`);
+  return decodeBase64Key(devValue, `${name} (dev seed)`, minBytes, exactBytes);
+}
+
+function optionalSecretKey(env: Env, name: string, minBytes: number, exactBytes?: number): Buffer | undefined {
   const direct = read(env, name);
   const file = read(env, `${name}_FILE`);
   if (direct !== undefined && file !== undefined)
     throw new TypeError(`${name} and ${name}_FILE are mutually exclusive`);
   if (direct !== undefined) return decodeBase64Key(direct, name, minBytes, exactBytes);
-  if (file !== undefined) {
-    const content = readFileSync(resolve(file), 'utf8').trim();
-    return decodeBase64Key(content, `${name}_FILE`, minBytes, exactBytes);
+  if (file === undefined) return undefined;
+  const content = readFileSync(resolve(file), 'utf8').trim();
+  return decodeBase64Key(content, `${name}_FILE`, minBytes, exactBytes);
+}
+
+function signingAlgorithm(env: Env): SigningAlgorithm {
+  const value = read(env, 'AUTH_SIGNING_ALGORITHM') ?? AUTH_SERVICE_DEFAULTS.signingAlgorithm;
+  if (!(SIGNING_ALGORITHMS as readonly string[]).includes(value)) {
+    throw new TypeError(`AUTH_SIGNING_ALGORITHM must be one of ${SIGNING_ALGORITHMS.join(', ')}`);
   }
-  if (devValue === undefined) throw new TypeError(`${name} (or ${name}_FILE) is required when NODE_ENV=production`);
-  return decodeBase64Key(devValue, `${name} (dev seed)`, minBytes, exactBytes);
+  return value as SigningAlgorithm;
+}
+
+function keyTimeline(env: Env): Omit<AuthServiceConfig['keys'], 'signingAlgorithm'> {
+  const rotationIntervalSeconds = integer(
+    env,
+    'AUTH_KEY_ROTATION_INTERVAL_SECONDS',
+    AUTH_SERVICE_DEFAULTS.keyRotationIntervalSeconds,
+    60,
+  );
+  const publishAheadSeconds = integer(
+    env,
+    'AUTH_KEY_PUBLISH_AHEAD_SECONDS',
+    AUTH_SERVICE_DEFAULTS.keyPublishAheadSeconds,
+    0,
+  );
+  if (publishAheadSeconds >= rotationIntervalSeconds) {
+    throw new TypeError('AUTH_KEY_PUBLISH_AHEAD_SECONDS must be shorter than AUTH_KEY_ROTATION_INTERVAL_SECONDS');
+  }
+  const checkIntervalSeconds = integer(
+    env,
+    'AUTH_KEY_CHECK_INTERVAL_SECONDS',
+    AUTH_SERVICE_DEFAULTS.keyCheckIntervalSeconds,
+    1,
+    3600,
+  );
+  return { rotationIntervalSeconds, publishAheadSeconds, checkIntervalSeconds };
 }
 
 function loadSeed(env: Env): DevSeed {
@@ -206,8 +266,9 @@ export function loadAuthServiceConfig(env: Env): AuthServiceConfig {
       1,
       86400,
     ),
-    signingAlgorithm: 'ES256',
     keyEncryptionKey: secretKey(env, 'AUTH_KEY_ENCRYPTION_KEY', devSeed?.keyEncryptionKey, 32, 32),
+    keyEncryptionKeyPrevious: optionalSecretKey(env, 'AUTH_KEY_ENCRYPTION_KEY_PREVIOUS', 32, 32),
+    keys: { ...keyTimeline(env), signingAlgorithm: signingAlgorithm(env) },
     clientSecretHashKey: secretKey(env, 'AUTH_CLIENT_SECRET_HASH_KEY', devSeed?.clientSecretHashKey, 32),
     devSeed,
     database: { url: read(env, 'DATABASE_URL'), schema },

@@ -3,7 +3,8 @@ import type { JWK } from 'jose';
 import { SigningKeyStore } from './signing-key.store.js';
 
 /**
- * `GET /.well-known/jwks.json` (RFC 7517): the public keys of usable signing keys, with `kid`, `alg`, `use: 'sig'`.
+ * `GET /.well-known/jwks.json` (RFC 7517): the public keys in states next, current and previous, each with `kid`,
+ * `alg`, `use: 'sig'`; never cached.
  *
  * @example
  * curl http://127.0.0.1:3000/.well-known/jwks.json
@@ -13,7 +14,9 @@ export class JwksController {
   constructor(@Inject(SigningKeyStore) private readonly keys: SigningKeyStore) {}
 
   @Get('jwks.json')
-  @Header('Cache-Control', 'public, max-age=60')
+  // Key changes reach verifiers as events within milliseconds; a cache in between (shared or not) could hand one a
+  // set older than an event it must verify, so nobody keeps this answer.
+  @Header('Cache-Control', 'no-store')
   jwks(): { keys: JWK[] } {
     return this.keys.jwks();
   }

@@ -1,17 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { importJWK, type CryptoKey, type JWK } from 'jose';
 import { KeyNotFoundError, KeyResolver, type VerificationKey } from '@app/auth/core';
-import { AUDIT_EVENTS, type AuditLog } from '../audit/audit-log.service.js';
-import type { Clock } from '../common/clock.js';
-import { ADVISORY_LOCKS, type Database } from '../storage/database.js';
-import { decryptPrivateKey, encryptPrivateKey } from './key-encryption.js';
-
-/** Lifecycle states of a signing key (rotation comes later; the schema has them all). */
-export const KEY_STATES = ['next', 'current', 'previous', 'retired', 'revoked'] as const;
-export type KeyState = (typeof KEY_STATES)[number];
-
-/** States whose public key is published in the JWKS and accepted when we verify our own tokens. */
-export const PUBLISHED_KEY_STATES: readonly KeyState[] = ['next', 'current', 'previous'];
+import { PUBLISHED_KEY_STATES, type SigningKeyState } from '@app/events';
+import type { Database } from '../storage/database.js';
+import type { KeyVault } from './key-vault.js';
+import { addSignatureCount, readSigningKeys } from './signing-key.repository.js';
 
 /** The key that signs tokens and events now. Same shape as `EventSigner` of `@app/events`. */
 export interface ActiveSigningKey {
@@ -24,129 +17,65 @@ export interface ActiveSigningKey {
 export interface PublishedKey {
   kid: string;
   alg: string;
-  state: KeyState;
+  state: SigningKeyState;
   publicJwk: JWK;
   publicKey: CryptoKey;
 }
 
-interface SigningKeyRow {
-  kid: string;
-  alg: string;
-  state: KeyState;
-  public_jwk: JWK | string;
-  private_key_ciphertext: string;
-}
-
-/** What {@link SigningKeyStore.load} needs. */
-export interface SigningKeyStoreOptions {
-  db: Database;
-  audit: AuditLog;
-  clock: Clock;
-  keyEncryptionKey: Buffer;
-  algorithm: 'ES256';
-  actor: string;
+interface Snapshot {
+  current: ActiveSigningKey;
+  published: ReadonlyMap<string, PublishedKey>;
 }
 
 /**
- * Holds the signing keys in memory: the current private key (decrypted once at start, audited) and the
- * published public keys. On first start it generates an ES256 pair and stores it encrypted (AES-256-GCM, AAD = kid).
- * Rotation will add `next`/`previous` handling here.
+ * This instance's view of the signing keys: the current private key (decrypted once per key, audited) and the
+ * published public keys (`next`, `current`, `previous`). {@link reload} reads them again from the database; it runs
+ * at start, whenever any instance changes a key (`NOTIFY`) and on the scheduler's tick, so every instance switches
+ * to a new current key without a restart and serves the same JWKS. A reload swaps the whole view at once.
+ * Signatures are counted per key in memory and added to the table by {@link flushSignatureCounts}.
  *
  * @example
- * const keys = await SigningKeyStore.load({ db, audit, clock, keyEncryptionKey, algorithm: 'ES256', actor: 'auth-service' });
- * const jwt = await new SignJWT(claims).setProtectedHeader({ alg: keys.current.alg, kid: keys.current.kid }).sign(keys.current.privateKey);
+ * const store = new SigningKeyStore(db, vault);
+ * await store.reload();
+ * const { kid, alg, privateKey } = store.signingKey();
  */
 export class SigningKeyStore extends KeyResolver {
-  private static readonly logger = new Logger(SigningKeyStore.name);
+  private readonly logger = new Logger(SigningKeyStore.name);
+  private snapshot: Snapshot | undefined;
+  private reloading: Promise<void> | undefined;
+  private reloadAgain = false;
+  private readonly signatures = new Map<string, number>();
 
-  private constructor(
-    readonly current: ActiveSigningKey,
-    private readonly published: Map<string, PublishedKey>,
+  constructor(
+    private readonly db: Database,
+    private readonly vault: KeyVault,
   ) {
     super();
   }
 
-  /** Loads (or creates on first start) the keys; decrypts the current private key exactly once. */
-  static async load(options: SigningKeyStoreOptions): Promise<SigningKeyStore> {
-    const { db, audit } = options;
-    const rows = await db.withAdvisoryLock(ADVISORY_LOCKS.signingKeys, async () => {
-      const existing = await SigningKeyStore.readPublished(db);
-      if (existing.some((row) => row.state === 'current')) return existing;
-      await SigningKeyStore.generate(options);
-      return SigningKeyStore.readPublished(db);
-    });
-    const currentRow = rows.find((row) => row.state === 'current');
-    if (currentRow === undefined) throw new Error('no current signing key after generation');
-    const jwk = JSON.parse(
-      decryptPrivateKey(currentRow.private_key_ciphertext, options.keyEncryptionKey, currentRow.kid).toString('utf8'),
-    ) as JWK;
-    const privateKey = (await importJWK(jwk, currentRow.alg)) as CryptoKey;
-    await audit.record({
-      type: AUDIT_EVENTS.keyDecrypted,
-      actor: options.actor,
-      details: { kid: currentRow.kid, purpose: 'sign' },
-    });
-    SigningKeyStore.logger.log({ msg: 'signing key decrypted', kid: currentRow.kid, alg: currentRow.alg });
-    const published = new Map<string, PublishedKey>();
-    for (const row of rows) {
-      const publicJwk = typeof row.public_jwk === 'string' ? (JSON.parse(row.public_jwk) as JWK) : row.public_jwk;
-      const publicKey = (await importJWK(publicJwk, row.alg)) as CryptoKey;
-      published.set(row.kid, { kid: row.kid, alg: row.alg, state: row.state, publicJwk, publicKey });
-    }
-    return new SigningKeyStore({ kid: currentRow.kid, alg: currentRow.alg, privateKey }, published);
+  /**
+   * The key to sign with now; each call counts one signature for it.
+   *
+   * @example
+   * const signer = store.signingKey();
+   * const jwt = await new SignJWT(claims).setProtectedHeader({ alg: signer.alg, kid: signer.kid }).sign(signer.privateKey);
+   */
+  signingKey(): ActiveSigningKey {
+    const { current } = this.view();
+    this.signatures.set(current.kid, (this.signatures.get(current.kid) ?? 0) + 1);
+    return current;
   }
 
-  private static async readPublished(db: Database): Promise<SigningKeyRow[]> {
-    return db.query<SigningKeyRow>(
-      `SELECT kid, alg, state, public_jwk, private_key_ciphertext FROM signing_keys
-        WHERE state = ANY($1::text[]) ORDER BY created_at`,
-      [PUBLISHED_KEY_STATES],
-    );
-  }
-
-  private static async generate(options: SigningKeyStoreOptions): Promise<void> {
-    const { publicKey, privateKey } = await generateKeyPair(options.algorithm, { extractable: true });
-    const publicJwk = await exportJWK(publicKey);
-    const kid = await calculateJwkThumbprint(publicJwk, 'sha256');
-    const privateJwk = await exportJWK(privateKey);
-    const ciphertext = encryptPrivateKey(
-      Buffer.from(JSON.stringify(privateJwk), 'utf8'),
-      options.keyEncryptionKey,
-      kid,
-    );
-    const now = new Date(options.clock.now());
-    await options.db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO signing_keys (kid, alg, state, public_jwk, private_key_ciphertext, created_at, activated_at)
-         VALUES ($1, $2, 'current', $3, $4, $5, $5)`,
-        [
-          kid,
-          options.algorithm,
-          JSON.stringify({ ...publicJwk, kid, alg: options.algorithm, use: 'sig' }),
-          ciphertext,
-          now,
-        ],
-      );
-      await options.audit.record(
-        {
-          type: AUDIT_EVENTS.keyGenerated,
-          actor: options.actor,
-          details: { kid, alg: options.algorithm, state: 'current' },
-        },
-        tx,
-      );
-    });
-    SigningKeyStore.logger.log({ msg: 'signing key generated', kid, alg: options.algorithm });
-  }
-
-  /** RFC 7517 JWK Set of the published public keys, with `kid`, `alg`, `use: 'sig'`. */
+  /**
+   * RFC 7517 JWK Set of the published public keys, each with `kid`, `alg`, `use: 'sig'`: the current key first
+   * (for clients that take the first key), then next, then previous.
+   */
   jwks(): { keys: JWK[] } {
+    const order: readonly SigningKeyState[] = ['current', 'next', 'previous'];
+    const keys = [...this.view().published.values()].sort((a, b) => order.indexOf(a.state) - order.indexOf(b.state));
     return {
-      keys: [...this.published.values()].map(({ publicJwk, kid, alg }) => ({
-        kty: publicJwk.kty,
-        crv: publicJwk.crv,
-        x: publicJwk.x,
-        y: publicJwk.y,
+      keys: keys.map(({ publicJwk, kid, alg }) => ({
+        ...publicJwk,
         kid,
         alg,
         use: 'sig',
@@ -154,16 +83,76 @@ export class SigningKeyStore extends KeyResolver {
     };
   }
 
-  /** Algorithms of the published keys (the verification allow-list). */
+  /** Algorithms of the published keys (what a verifier must allow). */
   algorithms(): string[] {
-    return [...new Set([...this.published.values()].map((k) => k.alg))];
+    return [...new Set([...this.view().published.values()].map((key) => key.alg))];
   }
 
   /** Our published public key with this `kid` and `alg` (the {@link KeyResolver} port of `@app/auth/core`). */
   override async resolve(header: { kid: string; alg: string }): Promise<VerificationKey> {
-    const key = this.published.get(header.kid);
+    const key = this.view().published.get(header.kid);
     if (key === undefined) throw new KeyNotFoundError(header.kid, 'unknown');
     if (key.alg !== header.alg) throw new KeyNotFoundError(header.kid, 'alg-mismatch');
     return { kid: key.kid, alg: key.alg, key: key.publicKey };
+  }
+
+  /** Reads the published keys again; concurrent calls share one read, and a call during a read gets another. */
+  reload(): Promise<void> {
+    if (this.reloading !== undefined) {
+      this.reloadAgain = true;
+      return this.reloading;
+    }
+    this.reloading = this.readUntilSettled().finally(() => {
+      this.reloading = undefined;
+    });
+    return this.reloading;
+  }
+
+  /** Adds the signatures counted since the last flush to `signing_keys.signature_count`. */
+  async flushSignatureCounts(): Promise<void> {
+    const counts = [...this.signatures];
+    this.signatures.clear();
+    for (const [kid, count] of counts) {
+      try {
+        await addSignatureCount(this.db, kid, count);
+      } catch (error) {
+        this.signatures.set(kid, (this.signatures.get(kid) ?? 0) + count);
+        throw error;
+      }
+    }
+  }
+
+  private view(): Snapshot {
+    if (this.snapshot === undefined) throw new Error('SigningKeyStore used before its first reload()');
+    return this.snapshot;
+  }
+
+  private async readUntilSettled(): Promise<void> {
+    do {
+      this.reloadAgain = false;
+      this.snapshot = await this.read();
+    } while (this.reloadAgain);
+  }
+
+  private async read(): Promise<Snapshot> {
+    const rows = await readSigningKeys(this.db, PUBLISHED_KEY_STATES);
+    const published = new Map<string, PublishedKey>();
+    for (const row of rows) {
+      const known = this.snapshot?.published.get(row.kid);
+      const publicKey = known?.publicKey ?? ((await importJWK(row.publicJwk, row.alg)) as CryptoKey);
+      published.set(row.kid, { kid: row.kid, alg: row.alg, state: row.state, publicJwk: row.publicJwk, publicKey });
+    }
+    const currentRow = rows.find((row) => row.state === 'current');
+    if (currentRow?.sealed == null) throw new Error('no current signing key with a private part');
+    let current = this.snapshot?.current;
+    if (current?.kid !== currentRow.kid) {
+      current = {
+        kid: currentRow.kid,
+        alg: currentRow.alg,
+        privateKey: await this.vault.open(currentRow.sealed, 'sign'),
+      };
+      this.logger.log({ msg: 'signing with key', kid: current.kid, alg: current.alg });
+    }
+    return { current, published };
   }
 }

@@ -1,15 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { encodeRevocationEvent, revocationRecordKey, type Revocation } from '@app/events';
+import type { Revocation } from '@app/events';
 import { AUDIT_EVENTS, AuditLog } from '../audit/audit-log.service.js';
 import { Clock, toNumericDate } from '../common/clock.js';
-import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
 import { SigningKeyStore } from '../keys/signing-key.store.js';
-import { enqueueOutboxRecord } from '../outbox/outbox.repository.js';
 import { OutboxSignal } from '../outbox/outbox.signal.js';
+import { SecurityEventOutbox } from '../outbox/security-event.outbox.js';
 import { Database } from '../storage/database.js';
 import { IssuedTokenVerifier } from '../tokens/issued-token.verifier.js';
-import { ResourceServerRegistry } from '../tokens/resource-server.registry.js';
 
 /**
  * What happened to a revocation request. Only `not_ours` is told to the client (RFC 7009 §2.1 refuses a
@@ -32,12 +29,11 @@ export class TokenRevocation {
   constructor(
     @Inject(IssuedTokenVerifier) private readonly verifier: IssuedTokenVerifier,
     @Inject(SigningKeyStore) private readonly keys: SigningKeyStore,
-    @Inject(ResourceServerRegistry) private readonly resourceServers: ResourceServerRegistry,
+    @Inject(SecurityEventOutbox) private readonly events: SecurityEventOutbox,
     @Inject(AuditLog) private readonly audit: AuditLog,
     @Inject(OutboxSignal) private readonly signal: OutboxSignal,
     @Inject(Database) private readonly db: Database,
     @Inject(Clock) private readonly clock: Clock,
-    @Inject(authServiceConfig.KEY) private readonly config: AuthServiceConfig,
   ) {}
 
   async revokeToken(clientId: string, token: string, reason = 'revoked by client'): Promise<TokenRevocationOutcome> {
@@ -56,13 +52,6 @@ export class TokenRevocation {
     // A token revoked just after its exp is still accepted within resource servers' clock tolerance;
     // the entry must not claim to expire before it was made.
     const revocation: Revocation = { target, revokedAt, expiresAt: Math.max(claims.exp, revokedAt), reason };
-    const value = await encodeRevocationEvent(revocation, {
-      issuer: this.config.issuer,
-      audience: await this.eventAudience(),
-      signer: this.keys.current,
-      now: () => this.clock.now(),
-      id: randomUUID(),
-    });
     const inserted = await this.db.transaction(async (tx) => {
       const rows = await tx.query<{ id: string }>(
         `INSERT INTO revocations (target_type, target_value, revoked_at, expires_at, reason, requested_by)
@@ -71,11 +60,7 @@ export class TokenRevocation {
         [target.type, target.value, revocation.revokedAt, revocation.expiresAt, reason, clientId],
       );
       if (rows.length === 0) return false;
-      await enqueueOutboxRecord(tx, {
-        topic: this.config.kafka.revocationsTopic,
-        key: revocationRecordKey(target),
-        value,
-      });
+      await this.events.enqueueRevocation(tx, revocation, this.keys.signingKey());
       await this.audit.record(
         { type: AUDIT_EVENTS.tokenRevoked, actor: clientId, details: { jti: claims.jti, sub: claims.sub, reason } },
         tx,
@@ -86,13 +71,5 @@ export class TokenRevocation {
     this.signal.notify();
     this.logger.log({ msg: 'token revoked', client_id: clientId, jti: claims.jti });
     return 'revoked';
-  }
-
-  /**
-   * Every resource server receives every revocation event (each consumer checks `aud` against itself). A token
-   * exists only for a registered resource server, so the list is never empty when there is a token to revoke.
-   */
-  private async eventAudience(): Promise<string[]> {
-    return (await this.resourceServers.list()).map((rs) => rs.audience);
   }
 }

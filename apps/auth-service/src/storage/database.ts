@@ -60,6 +60,8 @@ export interface Listener {
 export const CHANNELS = {
   /** Notified in the transaction that adds outbox rows: wakes the relay of whichever instance holds the lock. */
   outbox: 'auth_outbox',
+  /** Notified in the transaction that changes a signing key's state: every instance reloads its keys at once. */
+  keys: 'auth_keys',
 } as const;
 
 /** Advisory lock keys used by the auth service (one place, so they never collide). */

@@ -54,7 +54,7 @@ export class AccessTokenIssuer {
       claims.sid = subject.session.sid;
       claims.auth_time = subject.session.authTime;
     }
-    const { kid, alg, privateKey } = this.keys.current;
+    const { kid, alg, privateKey } = this.keys.signingKey();
     const token = await new SignJWT({ ...claims })
       .setProtectedHeader({ alg, kid, typ: ACCESS_TOKEN_TYP })
       .sign(privateKey);

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AccessTokenVerifier, AUTH_DEFAULTS, InvalidTokenError, type InvalidTokenCode } from '@app/auth/core';
 import { Clock, toNumericDate } from '../common/clock.js';
 import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
+import { SIGNING_ALGORITHMS } from '../keys/signing-key.generator.js';
 import { SigningKeyStore } from '../keys/signing-key.store.js';
 import { Database } from '../storage/database.js';
 import type { AccessTokenClaims } from './access-token.claims.js';
@@ -39,7 +40,7 @@ export class IssuedTokenVerifier {
       new AccessTokenVerifier(
         {
           issuer: config.issuer,
-          algorithms: [config.signingAlgorithm],
+          algorithms: SIGNING_ALGORITHMS,
           clockToleranceSeconds,
           maxTokenBytes: MAX_TOKEN_BYTES,
           clock: () => clock.now(),

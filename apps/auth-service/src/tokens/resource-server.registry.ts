@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Database } from '../storage/database.js';
+import { Database, type SqlExecutor } from '../storage/database.js';
 import type { ResourceServer } from './scope-grant.js';
 
 /**
@@ -12,7 +12,8 @@ import type { ResourceServer } from './scope-grant.js';
 export class ResourceServerRegistry {
   constructor(@Inject(Database) private readonly db: Database) {}
 
-  async list(): Promise<ResourceServer[]> {
-    return this.db.query<ResourceServer>('SELECT audience, scopes FROM resource_servers ORDER BY audience');
+  /** Inside a transaction, pass it: the embedded database has one connection. */
+  async list(executor: SqlExecutor = this.db): Promise<ResourceServer[]> {
+    return executor.query<ResourceServer>('SELECT audience, scopes FROM resource_servers ORDER BY audience');
   }
 }
