@@ -3,16 +3,23 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * An HTTP front for one upstream URL that answers 503 until `open()` is called: lets a test hold a
- * service's key source away and watch what the service does meanwhile.
+ * service's key source away and watch what the service does meanwhile, and count how often it asks.
  */
 export class GatedProxy {
   private server: Server | undefined;
   private isOpen = false;
+  private requestCount = 0;
+
+  /** Requests received so far, answered or not. */
+  get requests(): number {
+    return this.requestCount;
+  }
 
   constructor(private readonly upstream: string) {}
 
   async start(): Promise<string> {
     this.server = createServer((request, response) => {
+      this.requestCount += 1;
       if (!this.isOpen) {
         response.writeHead(503).end();
         return;
