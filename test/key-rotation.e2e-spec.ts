@@ -55,13 +55,13 @@ async function ready(service: RunningService): Promise<void> {
 }
 
 /** On-demand rotation as an operator does it: refused until the next key has been published long enough. */
-async function rotate(): Promise<string> {
+async function rotate(alg?: 'ES256' | 'EdDSA' | 'RS256'): Promise<string> {
   const lifecycle = auth.app.get(KeyLifecycle);
   const { current } = await waitFor(
     'the next key to have been published long enough',
     async () => {
       try {
-        return await lifecycle.rotate('e2e-operator');
+        return await lifecycle.rotate('e2e-operator', alg);
       } catch (error) {
         if (error instanceof KeyRotationRefusedError) return undefined;
         throw error;
@@ -143,6 +143,22 @@ describe('key rotation under traffic', () => {
     expect(tokensByKid.size).toBeGreaterThanOrEqual(4);
     for (const token of [fresh, ...tokensByKid.values()]) {
       expect((await callWithToken(`${lateOrders.url}/orders`, token)).status).toBe(200);
+    }
+  });
+});
+
+describe('algorithms per key', () => {
+  it('rotates to EdDSA and to RS256 keys, and both services accept tokens signed with each', async () => {
+    for (const alg of ['EdDSA', 'RS256', 'ES256'] as const) {
+      await rotate(alg);
+      const kid = await rotate();
+      const token = await tokenSignedBy(kid);
+      expect(decodeProtectedHeader(token).alg).toBe(alg);
+      for (const url of [ordersUrl(), billingUrl()]) {
+        await waitFor(`${url} to accept an ${alg} token`, async () =>
+          (await callWithToken(url, token)).status === 200 ? true : undefined,
+        );
+      }
     }
   });
 });

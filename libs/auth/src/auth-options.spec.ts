@@ -8,7 +8,7 @@ describe('resolveAuthOptions', () => {
     expect(resolveAuthOptions(valid)).toMatchObject({
       audiences: ['orders-service'],
       jwksUri: 'https://auth.example.com/.well-known/jwks.json',
-      algorithms: ['ES256'],
+      algorithms: ['ES256', 'EdDSA', 'RS256'],
       clockToleranceSeconds: 30,
       maxTokenBytes: 8192,
       realm: 'orders-service',

@@ -20,7 +20,11 @@ export interface AuthOptions {
   audience: string | readonly string[];
   /** Where the verification keys are published. Default: `<issuer>/.well-known/jwks.json`. */
   jwksUri?: string;
-  /** Accepted JWS algorithms, each bound to the keys published for it. Default `['ES256']`. Asymmetric only. */
+  /**
+   * Accepted JWS algorithms, each bound to the keys published for it. Default: the three the auth service can sign
+   * with, `['ES256', 'EdDSA', 'RS256']` (a key's algorithm is its own, so a wider list opens no confusion).
+   * Asymmetric only.
+   */
   algorithms?: readonly string[];
   /** Allowed clock skew for `exp`, `nbf` and `iat`, in seconds. Default 30, at most 300. */
   clockToleranceSeconds?: number;
@@ -57,7 +61,7 @@ export interface AuthOptions {
 
 /** The defaults applied by {@link resolveAuthOptions}, in one place. */
 export const AUTH_DEFAULTS = {
-  algorithms: ['ES256'],
+  algorithms: ['ES256', 'EdDSA', 'RS256'],
   clockToleranceSeconds: 30,
   maxClockToleranceSeconds: 300,
   maxTokenBytes: 8192,
