@@ -57,6 +57,31 @@ describe('loadAuthServiceConfig', () => {
     expect(config.keyEncryptionKey.toString('base64')).toBe(kek);
   });
 
+  it('has a documented key timeline and reads its variables, and the previous key-encryption key', () => {
+    expect(loadAuthServiceConfig({}).keys).toEqual({
+      rotationIntervalSeconds: 7 * 24 * 3600,
+      publishAheadSeconds: 3600,
+      signingAlgorithm: 'ES256',
+      checkIntervalSeconds: 30,
+    });
+    const previous = randomBytes(32).toString('base64');
+    const config = loadAuthServiceConfig({
+      AUTH_KEY_ROTATION_INTERVAL_SECONDS: '86400',
+      AUTH_KEY_PUBLISH_AHEAD_SECONDS: '600',
+      AUTH_SIGNING_ALGORITHM: 'EdDSA',
+      AUTH_KEY_CHECK_INTERVAL_SECONDS: '5',
+      AUTH_KEY_ENCRYPTION_KEY_PREVIOUS: previous,
+    });
+    expect(config.keys).toEqual({
+      rotationIntervalSeconds: 86400,
+      publishAheadSeconds: 600,
+      signingAlgorithm: 'EdDSA',
+      checkIntervalSeconds: 5,
+    });
+    expect(config.keyEncryptionKeyPrevious?.toString('base64')).toBe(previous);
+    expect(loadAuthServiceConfig({}).keyEncryptionKeyPrevious).toBeUndefined();
+  });
+
   it('never loads the dev seed in production and takes the secrets from the environment', () => {
     const config = loadAuthServiceConfig({
       NODE_ENV: 'production',
@@ -99,6 +124,22 @@ describe('loadAuthServiceConfig', () => {
     ['bad issuer', { AUTH_ISSUER: 'not a url' }, 'AUTH_ISSUER'],
     ['bad boolean', { AUTH_OUTBOX_RELAY_ENABLED: 'yes' }, 'AUTH_OUTBOX_RELAY_ENABLED'],
     ['missing seed file', { AUTH_SEED_FILE: '/nonexistent/seed.json' }, 'AUTH_SEED_FILE'],
+    ['unknown signing algorithm', { AUTH_SIGNING_ALGORITHM: 'HS256' }, 'AUTH_SIGNING_ALGORITHM'],
+    [
+      'publish-ahead not shorter than the rotation interval',
+      { AUTH_KEY_ROTATION_INTERVAL_SECONDS: '3600', AUTH_KEY_PUBLISH_AHEAD_SECONDS: '3600' },
+      'AUTH_KEY_PUBLISH_AHEAD_SECONDS',
+    ],
+    [
+      'rotation interval under a minute',
+      { AUTH_KEY_ROTATION_INTERVAL_SECONDS: '59' },
+      'AUTH_KEY_ROTATION_INTERVAL_SECONDS',
+    ],
+    [
+      'short previous KEK',
+      { AUTH_KEY_ENCRYPTION_KEY_PREVIOUS: randomBytes(16).toString('base64') },
+      'AUTH_KEY_ENCRYPTION_KEY_PREVIOUS',
+    ],
   ])('throws a TypeError naming the variable for %s', (_name, env, variable) => {
     expect(() => loadAuthServiceConfig(env)).toThrow(TypeError);
     expect(() => loadAuthServiceConfig(env)).toThrow(variable);
