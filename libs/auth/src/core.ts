@@ -27,5 +27,5 @@ export {
   type VerificationKey,
 } from './keys/verification-key.js';
 export { RevocationIndex, type RevocableToken } from './revocations/revocation-index.js';
-export type { AccessTokenClaims, AuthenticatedToken } from './tokens/access-token-claims.js';
+export { ACCESS_TOKEN_TYPE, type AccessTokenClaims, type AuthenticatedToken } from './tokens/access-token-claims.js';
 export { AccessTokenVerifier, type AccessTokenVerifierOptions } from './tokens/access-token.verifier.js';

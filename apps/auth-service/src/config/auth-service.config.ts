@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { registerAs } from '@nestjs/config';
+import { TOPICS } from '@app/events';
 import { findRepoPath } from '../common/repo-path.js';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/signing-key.generator.js';
 import { parseDevSeed, type DevSeed } from './dev-seed.js';
@@ -95,8 +96,8 @@ export const AUTH_SERVICE_DEFAULTS = {
   databaseSchema: 'public',
   kafkaBrokers: '127.0.0.1:19092',
   kafkaClientId: 'auth-service',
-  revocationsTopic: 'auth.revocations.v1',
-  keysTopic: 'auth.keys.v1',
+  revocationsTopic: TOPICS.revocations,
+  keysTopic: TOPICS.keys,
   revocationRetentionMs: 7 * 24 * 60 * 60 * 1000,
   seedFile: 'config/dev-seed.json',
   outboxPollIntervalMs: 1000,

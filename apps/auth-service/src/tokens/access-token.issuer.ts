@@ -4,7 +4,7 @@ import { SignJWT } from 'jose';
 import { Clock, toNumericDate } from '../common/clock.js';
 import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
 import { SigningKeyStore } from '../keys/signing-key.store.js';
-import { ACCESS_TOKEN_TYP, type AccessTokenClaims } from './access-token.claims.js';
+import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from '@app/auth/core';
 import type { ScopeGrant } from './scope-grant.js';
 
 /** What a token is issued for. */
@@ -16,10 +16,13 @@ export interface AccessTokenSubject {
   session?: { sid: string; authTime: number };
 }
 
+/** Claims of a token we issue (RFC 9068), with `aud` always a list and `scope` always a string (possibly empty). */
+export type IssuedTokenClaims = AccessTokenClaims & { aud: string[]; scope: string };
+
 /** A signed access token and what the token response needs. */
 export interface IssuedAccessToken {
   token: string;
-  claims: AccessTokenClaims;
+  claims: IssuedTokenClaims;
   expiresIn: number;
 }
 
@@ -40,7 +43,7 @@ export class AccessTokenIssuer {
   async issue(subject: AccessTokenSubject): Promise<IssuedAccessToken> {
     const iat = toNumericDate(this.clock.now());
     const ttl = this.config.accessTokenTtlSeconds;
-    const claims: AccessTokenClaims = {
+    const claims: IssuedTokenClaims = {
       iss: this.config.issuer,
       sub: subject.subject,
       aud: subject.grant.audience,
@@ -56,7 +59,7 @@ export class AccessTokenIssuer {
     }
     const { kid, alg, privateKey } = this.keys.signingKey();
     const token = await new SignJWT({ ...claims })
-      .setProtectedHeader({ alg, kid, typ: ACCESS_TOKEN_TYP })
+      .setProtectedHeader({ alg, kid, typ: ACCESS_TOKEN_TYPE })
       .sign(privateKey);
     return { token, claims, expiresIn: ttl };
   }

@@ -3,16 +3,16 @@ import { AccessTokenVerifier, AUTH_DEFAULTS, InvalidTokenError, type InvalidToke
 import { Clock, toNumericDate } from '../common/clock.js';
 import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
 import { SIGNING_ALGORITHMS } from '../keys/signing-key.generator.js';
+import type { IssuedTokenClaims } from './access-token.issuer.js';
 import { SigningKeyStore } from '../keys/signing-key.store.js';
 import { Database } from '../storage/database.js';
-import type { AccessTokenClaims } from './access-token.claims.js';
 
 /** Longest token we even try to parse. */
 const MAX_TOKEN_BYTES = 8192;
 
 /** Result of {@link IssuedTokenVerifier.verify}; the rejection code is for logs, never shown beyond `active:false`. */
 export type TokenVerification =
-  { ok: true; claims: AccessTokenClaims; kid: string } | { ok: false; reason: InvalidTokenCode };
+  { ok: true; claims: IssuedTokenClaims; kid: string } | { ok: false; reason: InvalidTokenCode };
 
 /**
  * Verifies access tokens this service issued, with the same verifier resource servers use (`@app/auth`)
@@ -73,7 +73,7 @@ export class IssuedTokenVerifier {
   }
 
   /** Is the token hit by a revocation (its jti, its session or key, or its subject/client revoked at or after `iat`)? */
-  async isRevoked(claims: AccessTokenClaims, kid: string): Promise<boolean> {
+  async isRevoked(claims: IssuedTokenClaims, kid: string): Promise<boolean> {
     const rows = await this.db.query<{ hit: number }>(
       `SELECT 1 AS hit FROM revocations
         WHERE expires_at > to_timestamp($7)

@@ -1,5 +1,8 @@
 import type { JWTPayload } from 'jose';
 
+/** JOSE `typ` of access tokens (RFC 9068 §2.1). */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
 /**
  * Claims of a verified access token (RFC 9068 §2.2). `sid` and `auth_time` are present when the
  * token comes from a user session.

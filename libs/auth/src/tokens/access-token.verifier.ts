@@ -6,7 +6,7 @@ import {
   type KeyResolver,
   type VerificationKey,
 } from '../keys/verification-key.js';
-import type { AccessTokenClaims, AuthenticatedToken } from './access-token-claims.js';
+import { ACCESS_TOKEN_TYPE, type AccessTokenClaims, type AuthenticatedToken } from './access-token-claims.js';
 
 /** Options of {@link AccessTokenVerifier}. */
 export interface AccessTokenVerifierOptions {
@@ -23,7 +23,7 @@ export interface AccessTokenVerifierOptions {
 }
 
 // RFC 9068 §4: "at+jwt"; the "application/" prefix may be used and is compared case-insensitively.
-const ACCESS_TOKEN_TYPES = new Set(['at+jwt', 'application/at+jwt']);
+const ACCESS_TOKEN_TYPES = new Set([ACCESS_TOKEN_TYPE, `application/${ACCESS_TOKEN_TYPE}`]);
 const REQUIRED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id'];
 
 /**
