@@ -4,7 +4,6 @@
  */
 export {
   AUTH_DEFAULTS,
-  SUPPORTED_ALGORITHMS,
   type AuthOptions,
   type ResolvedAuthOptions,
   type RevocationFailurePolicy,
@@ -26,6 +25,6 @@ export {
   type KeyNotFoundReason,
   type VerificationKey,
 } from './keys/verification-key.js';
-export { RevocationIndex, type RevocableToken } from './revocations/revocation-index.js';
+export { RevocationIndex } from './revocations/revocation-index.js';
 export { ACCESS_TOKEN_TYPE, type AccessTokenClaims, type AuthenticatedToken } from './tokens/access-token-claims.js';
 export { AccessTokenVerifier, type AccessTokenVerifierOptions } from './tokens/access-token.verifier.js';

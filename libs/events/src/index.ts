@@ -1,7 +1,7 @@
 export { TOPICS, TOPIC_EVENT_TYPES, topicSpecs, type TopicSpec, type TopicSpecsOptions } from './topics.js';
 export { EVENT_TYPES } from './event-types.js';
 export { EVENT_LIMITS } from './security-event-token.js';
-export { encodeSecurityEvent, type EncodeEventOptions, type EventSigner } from './security-event.encoder.js';
+export type { EncodeEventOptions, EventSigner } from './security-event.encoder.js';
 export {
   verifySecurityEvent,
   type EventKeyResolver,
@@ -21,7 +21,6 @@ export {
   isPublicJwk,
   KEY_EVENT_TYPES,
   PUBLISHED_KEY_STATES,
-  SIGNING_KEY_STATES,
   type KeyLifecycleEvent,
   type SigningKeyState,
   type VerifiedKeyEvent,
