@@ -1,7 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { importJWK, type CryptoKey } from 'jose';
 import { AUTH_DEFAULTS } from '@app/auth/core';
-import type { EventSigner, KeyLifecycleEvent, Revocation, SigningKeyState } from '@app/events';
+import {
+  PUBLISHED_KEY_STATES as PUBLISHED,
+  type EventSigner,
+  type KeyLifecycleEvent,
+  type Revocation,
+  type SigningKeyState,
+} from '@app/events';
 import { AUDIT_EVENTS, AuditLog, type AuditEventType } from '../audit/audit-log.service.js';
 import { Clock, toNumericDate } from '../common/clock.js';
 import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
@@ -36,8 +42,6 @@ export interface RotationResult {
 
 /** A key as a transaction sees it: the stored record, or one generated in this transaction (private key at hand). */
 type KeyInChange = SigningKeyRecord & { privateKey?: CryptoKey };
-
-const PUBLISHED: readonly SigningKeyState[] = ['next', 'current', 'previous'];
 
 const AUDIT_OF_STATE: Record<SigningKeyState, AuditEventType> = {
   next: AUDIT_EVENTS.keyPublished,
