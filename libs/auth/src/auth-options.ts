@@ -46,6 +46,12 @@ export interface AuthOptions {
    * lookup reloads them in the background (a safety net: key events keep the set current), fetch timeout.
    */
   jwks?: { cooldownMs?: number; maxAgeMs?: number; timeoutMs?: number };
+  /**
+   * Most live revocation entries held in memory. Past it the service refuses every token (503, whatever the failure
+   * policy: it can no longer vouch for what it holds) and logs an error, until pruning brings it back under; no entry
+   * is ever dropped to make room. Default 2,000,000.
+   */
+  maxRevocationEntries?: number;
   /** Extra claim policy run after the standard checks; throws `InvalidTokenError` to refuse a token. */
   validateClaims?: (claims: AccessTokenClaims) => Promise<void>;
   /**
@@ -70,6 +76,9 @@ export const AUTH_DEFAULTS = {
   jwksMaxAgeMs: 600_000,
   jwksTimeoutMs: 5_000,
   revocationPruneIntervalMs: 30_000,
+  /** Entries one pruning slice looks at before yielding to the event loop (about a millisecond of work). */
+  revocationPruneSliceEntries: 10_000,
+  maxRevocationEntries: 2_000_000,
 } as const;
 
 /** Asymmetric JWS algorithms the library can bind to a published key. */
@@ -99,6 +108,7 @@ export interface ResolvedAuthOptions {
   readonly topics: { readonly revocations: string; readonly keys: string };
   readonly groupIdPrefix: string;
   readonly revocationFailurePolicy: RevocationFailurePolicy;
+  readonly maxRevocationEntries: number;
   readonly jwks: { readonly cooldownMs: number; readonly maxAgeMs: number; readonly timeoutMs: number };
   readonly validateClaims?: (claims: AccessTokenClaims) => Promise<void>;
   readonly loadKeys?: () => Promise<unknown[]>;
@@ -165,6 +175,12 @@ export function resolveAuthOptions(options: AuthOptions): ResolvedAuthOptions {
     },
     groupIdPrefix: options.groupIdPrefix ?? audiences[0],
     revocationFailurePolicy,
+    maxRevocationEntries: integer(
+      'maxRevocationEntries',
+      options.maxRevocationEntries ?? AUTH_DEFAULTS.maxRevocationEntries,
+      1,
+      1_000_000_000,
+    ),
     jwks: {
       cooldownMs: integer('jwks.cooldownMs', options.jwks?.cooldownMs ?? AUTH_DEFAULTS.jwksCooldownMs, 0, 3_600_000),
       maxAgeMs: integer('jwks.maxAgeMs', options.jwks?.maxAgeMs ?? AUTH_DEFAULTS.jwksMaxAgeMs, 1_000, 86_400_000),

@@ -16,6 +16,7 @@ export {
   InvalidTokenError,
   KeySourceUnavailableError,
   MissingTokenError,
+  RevocationCapacityExceededError,
   RevocationStateUnavailableError,
   type InvalidTokenCode,
 } from './errors/auth.errors.js';

@@ -28,7 +28,11 @@ export interface EventFeedStatus extends EventFeedStats {
 export interface ResourceServerStatus {
   readonly ready: boolean;
   readonly keys: { readonly loaded: boolean; readonly count: number };
-  readonly revocations: EventFeedStatus & { readonly entries: number };
+  readonly revocations: EventFeedStatus & {
+    readonly entries: number;
+    readonly maxEntries: number;
+    readonly overCapacity: boolean;
+  };
   readonly keyEvents: EventFeedStatus;
 }
 
@@ -57,6 +61,8 @@ export class ResourceServer {
   private readonly keyFeed: EventFeed;
   private readonly authenticator: TokenAuthenticator;
   private pruneTimer: NodeJS.Timeout | undefined;
+  private pruning: Promise<void> | undefined;
+  private overCapacity = false;
   private keyRetryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -83,6 +89,7 @@ export class ResourceServer {
         maxTokenBytes: this.options.maxTokenBytes,
         revocationFailurePolicy: this.options.revocationFailurePolicy,
         revocationStateReady: () => this.revocationFeed.caughtUp && this.keyFeed.caughtUp,
+        revocationCapacityExceeded: () => this.overCapacity,
         validateClaims: this.options.validateClaims,
       },
       new AccessTokenVerifier(this.options, this.keys),
@@ -101,16 +108,21 @@ export class ResourceServer {
     return this.authenticator.authenticate(authorization, requiredScopes);
   }
 
-  /** True once the keys are loaded and every feed has caught up with its topic. */
+  /** True once the keys are loaded and every feed has caught up with its topic, and the index is within its cap. */
   get ready(): boolean {
-    return this.keys.loaded && this.revocationFeed.caughtUp && this.keyFeed.caughtUp;
+    return this.keys.loaded && this.revocationFeed.caughtUp && this.keyFeed.caughtUp && !this.overCapacity;
   }
 
   status(): ResourceServerStatus {
     return {
       ready: this.ready,
       keys: { loaded: this.keys.loaded, count: this.keys.kids.length },
-      revocations: { ...feedStatus(this.revocationFeed), entries: this.index.size },
+      revocations: {
+        ...feedStatus(this.revocationFeed),
+        entries: this.index.size,
+        maxEntries: this.options.maxRevocationEntries,
+        overCapacity: this.overCapacity,
+      },
       keyEvents: feedStatus(this.keyFeed),
     };
   }
@@ -126,7 +138,9 @@ export class ResourceServer {
         this.logger.error('Event feed failed to start', { topic: feed.topic, error: describeError(error) });
       });
     }
-    this.pruneTimer = setInterval(() => this.index.prune(), AUTH_DEFAULTS.revocationPruneIntervalMs).unref();
+    this.pruneTimer = setInterval(() => {
+      this.pruning ??= this.pruneRevocations().finally(() => (this.pruning = undefined));
+    }, AUTH_DEFAULTS.revocationPruneIntervalMs).unref();
   }
 
   /** Resolves once both feeds are caught up (rejects if one stops first). */
@@ -134,9 +148,21 @@ export class ResourceServer {
     await Promise.all([this.keyFeed.whenCaughtUp(), this.revocationFeed.whenCaughtUp()]);
   }
 
+  /**
+   * Drops expired revocations now (the timer does it every 30 s): one pass in slices of bounded work, yielding to
+   * the event loop between them, so millions of entries never hold a request back for more than about a millisecond.
+   */
+  async pruneRevocations(): Promise<void> {
+    while (!this.stopped && !this.index.prune(AUTH_DEFAULTS.revocationPruneSliceEntries).done) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    this.checkCapacity();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.pruneTimer);
+    await this.pruning;
     clearTimeout(this.keyRetryTimer);
     await Promise.all([this.keyFeed.stop(), this.revocationFeed.stop()]);
   }
@@ -153,7 +179,10 @@ export class ResourceServer {
   }
 
   private revocationHandlers(): EventHandlers {
-    const apply = (event: VerifiedSecurityEvent): boolean => this.index.apply(parseRevocationEvent(event));
+    const apply = (event: VerifiedSecurityEvent): void => {
+      this.index.apply(parseRevocationEvent(event));
+      this.checkCapacity();
+    };
     return Object.fromEntries(Object.values(REVOCATION_EVENT_TYPES).map((type) => [type, apply]));
   }
 
@@ -165,6 +194,16 @@ export class ResourceServer {
       }
     };
     return Object.fromEntries([...new Set(Object.values(KEY_EVENT_TYPES))].map((type) => [type, apply]));
+  }
+
+  /** Says so, once, when the index goes over its cap and when it is back under. */
+  private checkCapacity(): void {
+    const over = this.index.size > this.options.maxRevocationEntries;
+    if (over === this.overCapacity) return;
+    this.overCapacity = over;
+    const fields = { entries: this.index.size, maxEntries: this.options.maxRevocationEntries };
+    if (over) this.logger.error('Revocation index over capacity: refusing every token until it is pruned', fields);
+    else this.logger.info('Revocation index back under capacity: accepting tokens again', fields);
   }
 
   private loadKeys(retryInMs: number): void {

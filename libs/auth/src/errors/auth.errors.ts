@@ -74,6 +74,14 @@ export class KeySourceUnavailableError extends AuthError {
 }
 
 /**
+ * The revocation index holds more live entries than the service is configured for: it cannot vouch for tokens any
+ * more (503) until pruning brings it back under the cap.
+ */
+export class RevocationCapacityExceededError extends AuthError {
+  readonly code = 'ERR_REVOCATION_CAPACITY_EXCEEDED';
+}
+
+/**
  * The revocation index has not caught up with its topic (or lost it) and the failure policy is
  * `closed`: no token is accepted until it has (503).
  */

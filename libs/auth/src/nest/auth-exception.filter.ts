@@ -8,6 +8,7 @@ import {
   InvalidTokenError,
   KeySourceUnavailableError,
   MissingTokenError,
+  RevocationCapacityExceededError,
   RevocationStateUnavailableError,
 } from '../errors/auth.errors.js';
 import { ResourceServer } from '../resource-server.js';
@@ -29,7 +30,11 @@ function answerFor(error: AuthError): ErrorResponse {
     return { status: 401, error: 'invalid_token', message: TOKEN_MESSAGES[error.code] };
   if (error instanceof InsufficientScopeError)
     return { status: 403, error: 'insufficient_scope', message: 'The access token lacks a required scope' };
-  if (error instanceof KeySourceUnavailableError || error instanceof RevocationStateUnavailableError) {
+  if (
+    error instanceof KeySourceUnavailableError ||
+    error instanceof RevocationStateUnavailableError ||
+    error instanceof RevocationCapacityExceededError
+  ) {
     return { status: 503, error: 'temporarily_unavailable', message: 'Token verification is temporarily unavailable' };
   }
   return { status: 401, error: 'invalid_token', message: 'The access token is invalid' };

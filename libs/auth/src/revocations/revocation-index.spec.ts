@@ -70,10 +70,32 @@ describe('RevocationIndex', () => {
     index.apply(revocation('jti', 'jti-1', NOW_S, NOW_S + 100));
     index.apply(revocation('sub', 'bob', NOW_S, NOW_S + 1000));
     clock.now = (NOW_S + 130) * 1000;
-    expect(index.prune()).toBe(0);
+    expect(index.prune()).toEqual({ removed: 0, done: true });
     clock.now = (NOW_S + 131) * 1000;
-    expect(index.prune()).toBe(1);
+    expect(index.prune()).toEqual({ removed: 1, done: true });
     expect(index.size).toBe(1);
     expect(index.match(token)).toBeUndefined();
+  });
+});
+
+describe('RevocationIndex pruning in slices', () => {
+  it('spreads a pass over many calls of bounded work, and removes every expired entry exactly once', () => {
+    const { index, clock } = indexAt(NOW_S);
+    const entries = 300_000;
+    for (let i = 0; i < entries; i += 1) {
+      index.apply(revocation(i % 2 === 0 ? 'jti' : 'sid', `v-${i}`, NOW_S, i % 3 === 0 ? NOW_S + 10 : NOW_S + 10_000));
+    }
+    clock.now = (NOW_S + 100) * 1000;
+    let removed = 0;
+    let slices = 0;
+    for (let done = false; !done; slices += 1) {
+      const slice = index.prune(10_000);
+      expect(slice.removed).toBeLessThanOrEqual(10_000);
+      removed += slice.removed;
+      done = slice.done;
+    }
+    expect(removed).toBe(entries / 3);
+    expect(index.size).toBe(entries - entries / 3);
+    expect(slices).toBe(entries / 10_000 + 1);
   });
 });

@@ -29,7 +29,7 @@ export interface RevocationIndexOptions {
  * - `jti`, `sid`, `kid`: every token with that id, session or signing key is revoked;
  * - `sub`, `client`: tokens issued at or before the revocation (`iat <= revokedAt`) are revoked, so
  *   tokens from a later re-authentication pass.
- * Entries are dropped once the longest token they can hit has expired ({@link prune}).
+ * Entries are dropped once the longest token they can hit has expired ({@link prune}, in slices of bounded work).
  *
  * @example
  * ```ts
@@ -46,6 +46,9 @@ export class RevocationIndex {
     client: new Map(),
     kid: new Map(),
   };
+
+  /** Where an unfinished {@link prune} resumes: the target types left, and the position in the current one. */
+  private pruneCursor: { types: RevocationTargetType[]; entries: Iterator<[string, Entry]> } | undefined;
 
   constructor(private readonly options: RevocationIndexOptions) {}
 
@@ -78,18 +81,39 @@ export class RevocationIndex {
     return undefined;
   }
 
-  /** Removes entries whose tokens have all expired. Returns how many were removed. */
-  prune(): number {
+  /**
+   * Removes entries whose tokens have all expired, looking at no more than `maxVisits` entries, so a pass over
+   * millions of entries can be spread over many turns of the event loop (a visit costs well under a microsecond):
+   * call again until `done`. A pass resumes where the last one stopped; entries added meanwhile are seen by this
+   * pass or the next.
+   */
+  prune(maxVisits = Number.POSITIVE_INFINITY): { removed: number; done: boolean } {
+    this.pruneCursor ??= {
+      types: Object.keys(this.entries) as RevocationTargetType[],
+      entries: this.entries.jti.entries(),
+    };
     let removed = 0;
-    for (const map of Object.values(this.entries)) {
-      for (const [value, entry] of map) {
-        if (this.isExpired(entry.expiresAt)) {
-          map.delete(value);
-          removed += 1;
+    let visited = 0;
+    for (;;) {
+      const next = this.pruneCursor.entries.next();
+      if (next.done) {
+        this.pruneCursor.types.shift();
+        const type = this.pruneCursor.types[0];
+        if (type === undefined) {
+          this.pruneCursor = undefined;
+          return { removed, done: true };
         }
+        this.pruneCursor.entries = this.entries[type].entries();
+        continue;
       }
+      const [value, entry] = next.value;
+      if (this.isExpired(entry.expiresAt)) {
+        this.entries[this.pruneCursor.types[0]].delete(value);
+        removed += 1;
+      }
+      visited += 1;
+      if (visited >= maxVisits) return { removed, done: false };
     }
-    return removed;
   }
 
   private issuedBefore(type: 'sub' | 'client', value: string, iat: number): boolean {

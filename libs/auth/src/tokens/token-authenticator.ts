@@ -1,4 +1,9 @@
-import { InsufficientScopeError, InvalidTokenError, RevocationStateUnavailableError } from '../errors/auth.errors.js';
+import {
+  InsufficientScopeError,
+  InvalidTokenError,
+  RevocationCapacityExceededError,
+  RevocationStateUnavailableError,
+} from '../errors/auth.errors.js';
 import type { RevocationFailurePolicy } from '../auth-options.js';
 import type { RevocationIndex } from '../revocations/revocation-index.js';
 import type { AccessTokenClaims, AuthenticatedToken } from './access-token-claims.js';
@@ -11,6 +16,8 @@ export interface TokenAuthenticatorOptions {
   readonly revocationFailurePolicy: RevocationFailurePolicy;
   /** Whether the revocation index has caught up with its topic. */
   readonly revocationStateReady: () => boolean;
+  /** Whether the revocation index holds more entries than it may: then no token is accepted, whatever the policy. */
+  readonly revocationCapacityExceeded: () => boolean;
   /** Extra claim policy (e.g. a class-validator DTO); throws `InvalidTokenError` to refuse. */
   readonly validateClaims?: (claims: AccessTokenClaims) => Promise<void>;
 }
@@ -37,6 +44,9 @@ export class TokenAuthenticator {
     requiredScopes: readonly string[],
   ): Promise<AuthenticatedToken> {
     const compact = extractBearerToken(authorization, this.options.maxTokenBytes);
+    if (this.options.revocationCapacityExceeded()) {
+      throw new RevocationCapacityExceededError('Revocation index over its configured capacity; refusing tokens');
+    }
     if (this.options.revocationFailurePolicy === 'closed' && !this.options.revocationStateReady()) {
       throw new RevocationStateUnavailableError('Revocation state has not caught up; refusing tokens (fail-closed)');
     }
