@@ -1,33 +1,25 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { AuditLog } from './audit/audit-log.service.js';
 import { ClientAuthenticator } from './clients/client-authenticator.service.js';
-import { Clock, SystemClock } from './common/clock.js';
-import { authServiceConfig } from './config/auth-service.config.js';
 import { DiscoveryController } from './discovery/discovery.controller.js';
+import { FoundationModule } from './foundation.module.js';
 import { HealthController } from './health/health.controller.js';
 import { JwksController } from './keys/jwks.controller.js';
-import { KeyLifecycle } from './keys/key-lifecycle.service.js';
 import { KeyRotationScheduler } from './keys/key-rotation.scheduler.js';
-import { keyVaultProvider, signingKeyStoreProvider } from './keys/signing-key-store.provider.js';
 import { OAuthExceptionFilter } from './oauth/oauth-exception.filter.js';
 import { OutboxRelay } from './outbox/outbox.relay.js';
-import { OutboxSignal } from './outbox/outbox.signal.js';
-import { SecurityEventOutbox } from './outbox/security-event.outbox.js';
 import { RevocationController } from './revocations/revocation.controller.js';
 import { TokenRevocation } from './revocations/token-revocation.service.js';
-import { databaseProvider } from './storage/database.provider.js';
-import { DatabaseCloser } from './storage/database.closer.js';
 import { AccessTokenIssuer } from './tokens/access-token.issuer.js';
 import { IssuedTokenVerifier } from './tokens/issued-token.verifier.js';
 import { IntrospectionController } from './tokens/introspection.controller.js';
-import { ResourceServerRegistry } from './tokens/resource-server.registry.js';
 import { TokenExchange } from './tokens/token-exchange.service.js';
 import { TokenController } from './tokens/token.controller.js';
 import { UserAuthenticator } from './users/user-authenticator.service.js';
 
 /**
- * The auth service. Configuration comes from {@link authServiceConfig} (environment); tests replace it:
+ * The auth service. Configuration comes from `authServiceConfig` (environment, in {@link FoundationModule}); tests
+ * replace it:
  *
  * @example
  * const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
@@ -39,6 +31,7 @@ import { UserAuthenticator } from './users/user-authenticator.service.js';
  * await app.init();
  */
 @Module({
+  imports: [FoundationModule],
   controllers: [
     DiscoveryController,
     JwksController,
@@ -48,21 +41,10 @@ import { UserAuthenticator } from './users/user-authenticator.service.js';
     HealthController,
   ],
   providers: [
-    { provide: authServiceConfig.KEY, useFactory: authServiceConfig },
-    { provide: Clock, useClass: SystemClock },
-    databaseProvider,
-    DatabaseCloser,
-    AuditLog,
-    keyVaultProvider,
-    KeyLifecycle,
-    signingKeyStoreProvider,
     KeyRotationScheduler,
-    OutboxSignal,
-    SecurityEventOutbox,
     OutboxRelay,
     ClientAuthenticator,
     UserAuthenticator,
-    ResourceServerRegistry,
     AccessTokenIssuer,
     IssuedTokenVerifier,
     TokenExchange,
