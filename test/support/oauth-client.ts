@@ -2,6 +2,7 @@
 export const CLIENTS = {
   demo: { id: 'demo-app', secret: 'dev-only-demo-app-secret' },
   ordersReader: { id: 'orders-reader', secret: 'dev-only-orders-reader-secret' },
+  admin: { id: 'admin-cli', secret: 'dev-only-admin-cli-secret' },
 } as const;
 
 export type Client = (typeof CLIENTS)[keyof typeof CLIENTS];

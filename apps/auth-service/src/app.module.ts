@@ -1,11 +1,17 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AuthModule } from '@app/auth';
+import { adminAuthOptions } from './admin/admin-auth.options.js';
+import { AdminAuditController } from './admin/admin-audit.controller.js';
+import { AdminCallAuditor } from './admin/admin-call.auditor.js';
 import { ClientAuthenticator } from './clients/client-authenticator.service.js';
+import { authServiceConfig } from './config/auth-service.config.js';
 import { DiscoveryController } from './discovery/discovery.controller.js';
 import { FoundationModule } from './foundation.module.js';
 import { HealthController } from './health/health.controller.js';
 import { JwksController } from './keys/jwks.controller.js';
 import { KeyRotationScheduler } from './keys/key-rotation.scheduler.js';
+import { SigningKeyStore } from './keys/signing-key.store.js';
 import { OAuthExceptionFilter } from './oauth/oauth-exception.filter.js';
 import { OutboxRelay } from './outbox/outbox.relay.js';
 import { RevocationController } from './revocations/revocation.controller.js';
@@ -31,7 +37,17 @@ import { UserAuthenticator } from './users/user-authenticator.service.js';
  * await app.init();
  */
 @Module({
-  imports: [FoundationModule],
+  imports: [
+    FoundationModule,
+    // The admin API is guarded by the library every resource server uses (see adminAuthOptions). Its filter
+    // (AuthError only) and OAuthExceptionFilter (everything else, OAuth shapes on /oauth/ only) both stay global.
+    AuthModule.forRootAsync({
+      imports: [FoundationModule],
+      inject: [authServiceConfig.KEY, SigningKeyStore],
+      useFactory: adminAuthOptions,
+      guardAllRoutes: false,
+    }),
+  ],
   controllers: [
     DiscoveryController,
     JwksController,
@@ -39,6 +55,7 @@ import { UserAuthenticator } from './users/user-authenticator.service.js';
     RevocationController,
     IntrospectionController,
     HealthController,
+    AdminAuditController,
   ],
   providers: [
     KeyRotationScheduler,
@@ -49,6 +66,7 @@ import { UserAuthenticator } from './users/user-authenticator.service.js';
     IssuedTokenVerifier,
     TokenExchange,
     TokenRevocation,
+    AdminCallAuditor,
     { provide: APP_FILTER, useClass: OAuthExceptionFilter },
   ],
 })

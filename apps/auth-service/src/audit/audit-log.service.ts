@@ -1,7 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, type SqlExecutor } from '../storage/database.js';
 
-/** Audit event types written by the auth service. */
+/**
+ * The audit vocabulary: every `type` the auth service writes to `audit_log`, and nothing else (`GET /admin/audit`
+ * filters on these). Each `admin.*` entry is one call of the admin API that passed its guard, successful or not:
+ * actor = the token's `sub` (the client itself for a client_credentials token, else the user), `details` = `clientId`,
+ * the token's `jti`, `outcome` (`ok` or the error code) and what the call was about.
+ */
 export const AUDIT_EVENTS = {
   /** A signing key pair was generated and stored (encrypted). */
   keyCreated: 'key.created',
@@ -17,6 +22,14 @@ export const AUDIT_EVENTS = {
   /** A private key was re-encrypted under the current key-encryption key. */
   keyRewrapped: 'key.rewrapped',
   tokenRevoked: 'token.revoked',
+  /** `GET /admin/keys` (`count`). */
+  adminKeysList: 'admin.keys.list',
+  /** `POST /admin/keys/rotate` (`alg` asked for; `current`, `next`, `previous` after it). */
+  adminKeysRotate: 'admin.keys.rotate',
+  /** `POST /admin/keys/{kid}/revoke` (`kid`, `reason`). */
+  adminKeysRevoke: 'admin.keys.revoke',
+  /** `GET /admin/audit` (`filter`, `count`). */
+  adminAuditRead: 'admin.audit.read',
 } as const;
 export type AuditEventType = (typeof AUDIT_EVENTS)[keyof typeof AUDIT_EVENTS];
 
@@ -27,11 +40,39 @@ export interface AuditEntry {
   details: Record<string, unknown>;
 }
 
+/** An entry as read back: `id` (a string: the column is a bigint), `at` ISO 8601. */
+export interface AuditRecord extends AuditEntry {
+  id: string;
+  at: string;
+}
+
+/** Filters of {@link AuditLog.read}. */
+export interface AuditQuery {
+  /** Only entries of this type. */
+  type?: AuditEventType;
+  /** Only entries written at or after this instant. */
+  since?: Date;
+  /** At most this many entries, 1 to {@link AUDIT_READ_LIMITS.maxLimit}. Default {@link AUDIT_READ_LIMITS.defaultLimit}. */
+  limit?: number;
+}
+
+/** How many entries one {@link AuditLog.read} returns. */
+export const AUDIT_READ_LIMITS = { defaultLimit: 100, maxLimit: 1000 } as const;
+
+interface AuditRow {
+  id: string;
+  at: Date;
+  type: AuditEventType;
+  actor: string;
+  details: Record<string, unknown> | string;
+}
+
 /**
- * Appends to `audit_log`, inside the caller's transaction when one is given.
+ * Appends to `audit_log`, inside the caller's transaction when one is given, and reads it back newest first.
  *
  * @example
  * await db.transaction((tx) => audit.record({ type: AUDIT_EVENTS.tokenRevoked, actor: clientId, details: { jti } }, tx));
+ * const latest = await audit.read({ type: AUDIT_EVENTS.tokenRevoked, limit: 10 });
  */
 @Injectable()
 export class AuditLog {
@@ -43,5 +84,29 @@ export class AuditLog {
       entry.actor,
       JSON.stringify(entry.details),
     ]);
+  }
+
+  /**
+   * The entries matching `query`, newest first (entries of one transaction share `at`: the later one comes first).
+   * Throws a `TypeError` for a limit out of range (callers validate their input first).
+   */
+  async read(query: AuditQuery = {}): Promise<AuditRecord[]> {
+    const limit = query.limit ?? AUDIT_READ_LIMITS.defaultLimit;
+    if (!Number.isInteger(limit) || limit < 1 || limit > AUDIT_READ_LIMITS.maxLimit) {
+      throw new TypeError(`AuditQuery.limit must be an integer from 1 to ${AUDIT_READ_LIMITS.maxLimit}`);
+    }
+    const rows = await this.db.query<AuditRow>(
+      `SELECT id::text AS id, at, type, actor, details FROM audit_log
+        WHERE ($1::text IS NULL OR type = $1) AND ($2::timestamptz IS NULL OR at >= $2)
+        ORDER BY at DESC, id DESC LIMIT $3`,
+      [query.type ?? null, query.since ?? null, limit],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      at: row.at.toISOString(),
+      type: row.type,
+      actor: row.actor,
+      details: typeof row.details === 'string' ? (JSON.parse(row.details) as Record<string, unknown>) : row.details,
+    }));
   }
 }

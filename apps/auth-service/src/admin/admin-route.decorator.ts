@@ -1,0 +1,45 @@
+import {
+  applyDecorators,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Post,
+  UseFilters,
+  UseGuards,
+  UsePipes,
+} from '@nestjs/common';
+import { JwtAuthGuard, Scopes } from '@app/auth';
+import { ADMIN_SCOPE } from './admin-auth.options.js';
+import { AdminExceptionFilter } from './admin-exception.filter.js';
+import { createAdminValidationPipe } from './admin-validation.pipe.js';
+
+/**
+ * A controller under `/admin/<path>`: every route needs a bearer token for `auth-service` with scope `auth:admin`
+ * (401/403 per RFC 6750 otherwise), validates its input into `AdminRequestError`s and answers them, and the key
+ * lifecycle errors, as JSON (`AdminExceptionFilter`).
+ *
+ * @example
+ * @AdminController('keys')
+ * export class AdminKeysController { … }
+ */
+export function AdminController(path: string): ClassDecorator {
+  return applyDecorators(
+    Controller(`admin/${path}`),
+    UseGuards(JwtAuthGuard),
+    Scopes(ADMIN_SCOPE),
+    UseFilters(AdminExceptionFilter),
+    UsePipes(createAdminValidationPipe()),
+  );
+}
+
+/**
+ * One admin route: 200 on success (also for `POST`: nothing is created at the request URL) and
+ * `Cache-Control: no-store` (keys and audit entries are not for caches).
+ *
+ * @example
+ * @AdminEndpoint('POST', 'rotate') rotate(…) { … }
+ */
+export function AdminEndpoint(method: 'GET' | 'POST', path?: string): MethodDecorator {
+  return applyDecorators(method === 'GET' ? Get(path) : Post(path), HttpCode(200), Header('Cache-Control', 'no-store'));
+}
