@@ -1,15 +1,11 @@
 import type { AuthModuleOptions } from '@app/auth';
+import { AUTH_SERVICE_AUDIENCE } from '../common/own-audience.js';
 import type { AuthServiceConfig } from '../config/auth-service.config.js';
+import { SIGNING_ALGORITHMS } from '../keys/signing-key.generator.js';
 import type { SigningKeyStore } from '../keys/signing-key.store.js';
-
-/** The audience of the admin API: the auth service is a resource server of itself (`resource_servers` row). */
-export const ADMIN_AUDIENCE = 'auth-service';
 
 /** The scope every `/admin` route requires. */
 export const ADMIN_SCOPE = 'auth:admin';
-
-/** Every algorithm the issuer can sign with: a token signed by any key we publish must verify here. */
-export const ADMIN_ALGORITHMS = ['ES256', 'EdDSA', 'RS256'] as const;
 
 /**
  * Reading our own key store is an in-memory call, so a token signed by a key the set does not hold yet (promoted by
@@ -24,6 +20,7 @@ const OWN_KEYS_COOLDOWN_MS = 1_000;
  *
  * @example
  * AuthModule.forRootAsync({
+ *   imports: [FoundationModule],
  *   inject: [authServiceConfig.KEY, SigningKeyStore],
  *   useFactory: adminAuthOptions,
  *   guardAllRoutes: false,
@@ -32,8 +29,9 @@ const OWN_KEYS_COOLDOWN_MS = 1_000;
 export function adminAuthOptions(config: AuthServiceConfig, keys: SigningKeyStore): AuthModuleOptions {
   return {
     issuer: config.issuer,
-    audience: ADMIN_AUDIENCE,
-    algorithms: ADMIN_ALGORITHMS,
+    audience: AUTH_SERVICE_AUDIENCE,
+    // Every algorithm a key of ours may have: a token signed by any key we publish must verify here.
+    algorithms: SIGNING_ALGORITHMS,
     topics: { revocations: config.kafka.revocationsTopic, keys: config.kafka.keysTopic },
     kafka: { brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}.admin-guard` },
     // Keys change at run time (rotation, revocation): read the store on every load, never a copy.
