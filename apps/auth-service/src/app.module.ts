@@ -4,6 +4,7 @@ import { AuthModule } from '@app/auth';
 import { adminAuthOptions } from './admin/admin-auth.options.js';
 import { AdminAuditController } from './admin/admin-audit.controller.js';
 import { AdminCallAuditor } from './admin/admin-call.auditor.js';
+import { AdminKeysController } from './admin/admin-keys.controller.js';
 import { ClientAuthenticator } from './clients/client-authenticator.service.js';
 import { authServiceConfig } from './config/auth-service.config.js';
 import { DiscoveryController } from './discovery/discovery.controller.js';
@@ -55,6 +56,7 @@ import { UserAuthenticator } from './users/user-authenticator.service.js';
     RevocationController,
     IntrospectionController,
     HealthController,
+    AdminKeysController,
     AdminAuditController,
   ],
   providers: [

@@ -1,0 +1,16 @@
+import { IsIn, ValidateIf } from 'class-validator';
+import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/signing-key.generator.js';
+import { errorCode } from './admin-validation.pipe.js';
+
+/**
+ * Body of `POST /admin/keys/rotate`: optionally the algorithm of the new next key (default: the service's).
+ *
+ * @example
+ * { "alg": "EdDSA" }
+ */
+export class RotateKeysDto {
+  // `null` is not "absent": only a missing member takes the default.
+  @ValidateIf((_dto, value) => value !== undefined)
+  @IsIn(SIGNING_ALGORITHMS, errorCode('ERR_ALG_UNSUPPORTED'))
+  alg?: SigningAlgorithm;
+}
