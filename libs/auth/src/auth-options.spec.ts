@@ -15,6 +15,7 @@ describe('resolveAuthOptions', () => {
       topics: { revocations: 'auth.revocations.v1', keys: 'auth.keys.v1' },
       groupIdPrefix: 'orders-service',
       revocationFailurePolicy: 'closed',
+      requireHttps: false,
       jwks: { cooldownMs: 30_000, maxAgeMs: 600_000, timeoutMs: 5_000 },
     });
   });
@@ -42,6 +43,7 @@ describe('resolveAuthOptions', () => {
     ['topics.keys', { topics: { keys: 'no spaces allowed' } }],
     ['loadKeys', { loadKeys: 'https://auth.example.com/keys' }],
     ['revocationFailurePolicy', { revocationFailurePolicy: 'sometimes' }],
+    ['requireHttps', { requireHttps: 'yes' }],
     ['jwks.cooldownMs', { jwks: { cooldownMs: -1 } }],
   ])('refuses a bad %s at boot with a TypeError naming it', (option, overrides) => {
     expect(() => resolveAuthOptions({ ...valid, ...overrides } as AuthOptions)).toThrow(

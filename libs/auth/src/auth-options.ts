@@ -61,6 +61,13 @@ export interface AuthOptions {
   loadKeys?: () => Promise<unknown[]>;
   /** Allow `http:` issuer/JWKS URLs on non-loopback hosts (e.g. inside a compose network). Default false. */
   allowInsecureHttp?: boolean;
+  /**
+   * Refuse tokens on requests that did not arrive over HTTPS (400 `invalid_request`, `ERR_INSECURE_TRANSPORT`):
+   * the adapter tells {@link ResourceServer.authenticate} whether the request was secure, directly or as forwarded
+   * by a trusted proxy. Default false: only the service knows whether TLS ends before it, so its configuration
+   * turns this on (the apps here do in production, with TLS, and behind trusted proxies).
+   */
+  requireHttps?: boolean;
   /** Clock in epoch milliseconds; tests inject one. Default `Date.now`. */
   clock?: () => number;
 }
@@ -79,6 +86,7 @@ export const AUTH_DEFAULTS = {
   /** Entries one pruning slice looks at before yielding to the event loop (about a millisecond of work). */
   revocationPruneSliceEntries: 10_000,
   maxRevocationEntries: 2_000_000,
+  requireHttps: false,
 } as const;
 
 /** Asymmetric JWS algorithms the library can bind to a published key. */
@@ -109,6 +117,7 @@ export interface ResolvedAuthOptions {
   readonly groupIdPrefix: string;
   readonly revocationFailurePolicy: RevocationFailurePolicy;
   readonly maxRevocationEntries: number;
+  readonly requireHttps: boolean;
   readonly jwks: { readonly cooldownMs: number; readonly maxAgeMs: number; readonly timeoutMs: number };
   readonly validateClaims?: (claims: AccessTokenClaims) => Promise<void>;
   readonly loadKeys?: () => Promise<unknown[]>;
@@ -151,6 +160,10 @@ export function resolveAuthOptions(options: AuthOptions): ResolvedAuthOptions {
   if (revocationFailurePolicy !== 'closed' && revocationFailurePolicy !== 'open') {
     throw new TypeError(`${name}.revocationFailurePolicy must be 'closed' or 'open'`);
   }
+  const requireHttps = options.requireHttps ?? AUTH_DEFAULTS.requireHttps;
+  if (typeof requireHttps !== 'boolean') {
+    throw new TypeError(`${name}.requireHttps must be a boolean`);
+  }
   for (const hook of ['validateClaims', 'loadKeys', 'clock'] as const) {
     if (options[hook] !== undefined && typeof options[hook] !== 'function') {
       throw new TypeError(`${name}.${hook} must be a function`);
@@ -181,6 +194,7 @@ export function resolveAuthOptions(options: AuthOptions): ResolvedAuthOptions {
       1,
       1_000_000_000,
     ),
+    requireHttps,
     jwks: {
       cooldownMs: integer('jwks.cooldownMs', options.jwks?.cooldownMs ?? AUTH_DEFAULTS.jwksCooldownMs, 0, 3_600_000),
       maxAgeMs: integer('jwks.maxAgeMs', options.jwks?.maxAgeMs ?? AUTH_DEFAULTS.jwksMaxAgeMs, 1_000, 86_400_000),

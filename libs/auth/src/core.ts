@@ -11,6 +11,7 @@ export {
 export { ResourceServer, type EventFeedStatus, type ResourceServerStatus } from './resource-server.js';
 export {
   AuthError,
+  InsecureTransportError,
   InsufficientScopeError,
   InvalidRequestError,
   InvalidTokenError,
@@ -29,3 +30,4 @@ export {
 export { RevocationIndex } from './revocations/revocation-index.js';
 export { ACCESS_TOKEN_TYPE, type AccessTokenClaims, type AuthenticatedToken } from './tokens/access-token-claims.js';
 export { AccessTokenVerifier, type AccessTokenVerifierOptions } from './tokens/access-token.verifier.js';
+export type { RequestTransport } from './tokens/token-authenticator.js';

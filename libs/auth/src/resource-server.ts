@@ -16,7 +16,7 @@ import { KeySet } from './keys/key-set.js';
 import { RevocationIndex } from './revocations/revocation-index.js';
 import type { AuthenticatedToken } from './tokens/access-token-claims.js';
 import { AccessTokenVerifier } from './tokens/access-token.verifier.js';
-import { TokenAuthenticator } from './tokens/token-authenticator.js';
+import { TokenAuthenticator, type RequestTransport } from './tokens/token-authenticator.js';
 
 /** One feed's part of {@link ResourceServerStatus}. */
 export interface EventFeedStatus extends EventFeedStats {
@@ -49,7 +49,7 @@ const KEY_RETRY_MS = { initial: 250, max: 5_000 };
  * const server = new ResourceServer({ issuer: 'https://auth.example.com', audience: 'orders-service' },
  *   new KafkaEventSource(new KafkaConnection({ brokers: ['kafka:9092'], clientId: 'orders-service' })));
  * server.start();
- * const token = await server.authenticate(request.headers.authorization, ['orders:read']);
+ * const token = await server.authenticate(request.headers.authorization, ['orders:read'], { secure: true });
  * await server.stop();
  * ```
  */
@@ -87,6 +87,7 @@ export class ResourceServer {
     this.authenticator = new TokenAuthenticator(
       {
         maxTokenBytes: this.options.maxTokenBytes,
+        requireHttps: this.options.requireHttps,
         revocationFailurePolicy: this.options.revocationFailurePolicy,
         revocationStateReady: () => this.revocationFeed.caughtUp && this.keyFeed.caughtUp,
         revocationCapacityExceeded: () => this.overCapacity,
@@ -98,14 +99,16 @@ export class ResourceServer {
   }
 
   /**
-   * The whole check of a request's `Authorization` header: extract → verify → claims → revocation → scopes.
-   * Resolves with the verified token, rejects with an `AuthError`.
+   * The whole check of a request's `Authorization` header: transport → extract → verify → claims → revocation →
+   * scopes. `transport` says whether the request arrived over HTTPS; with `requireHttps` a request not known to be
+   * secure is refused. Resolves with the verified token, rejects with an `AuthError`.
    */
   authenticate(
     authorization: string | string[] | undefined,
     requiredScopes: readonly string[],
+    transport?: RequestTransport,
   ): Promise<AuthenticatedToken> {
-    return this.authenticator.authenticate(authorization, requiredScopes);
+    return this.authenticator.authenticate(authorization, requiredScopes, transport);
   }
 
   /** True once the keys are loaded and every feed has caught up with its topic, and the index is within its cap. */

@@ -31,6 +31,15 @@ export class InvalidRequestError extends AuthError {
   readonly code = 'ERR_INVALID_REQUEST';
 }
 
+/**
+ * The resource server requires HTTPS (`requireHttps`) and the request did not arrive over it, directly or as
+ * forwarded by a trusted proxy (RFC 6750 §5.3: bearer tokens travel over TLS only). Answered 400
+ * `invalid_request`, not 401: a new token sent the same way would leak the same way.
+ */
+export class InsecureTransportError extends AuthError {
+  readonly code = 'ERR_INSECURE_TRANSPORT';
+}
+
 /** Codes of {@link InvalidTokenError}: why a presented token was refused. */
 export type InvalidTokenCode =
   | 'ERR_TOKEN_MALFORMED'

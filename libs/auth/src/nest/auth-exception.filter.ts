@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { describeError } from '@app/events';
 import {
   AuthError,
+  InsecureTransportError,
   InsufficientScopeError,
   InvalidRequestError,
   InvalidTokenError,
@@ -26,6 +27,8 @@ function answerFor(error: AuthError): ErrorResponse {
   if (error instanceof MissingTokenError) return { status: 401, message: 'Authentication required' };
   if (error instanceof InvalidRequestError)
     return { status: 400, error: 'invalid_request', message: 'Malformed Authorization header' };
+  if (error instanceof InsecureTransportError)
+    return { status: 400, error: 'invalid_request', message: 'Bearer tokens are accepted over HTTPS only' };
   if (error instanceof InvalidTokenError)
     return { status: 401, error: 'invalid_token', message: TOKEN_MESSAGES[error.code] };
   if (error instanceof InsufficientScopeError)

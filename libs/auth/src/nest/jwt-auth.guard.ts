@@ -8,7 +8,9 @@ import { RequiredScopes } from './scopes.decorator.js';
 /**
  * Authenticates the bearer token of an HTTP request (Express or Fastify) and enforces `@Scopes`.
  * Use per controller/route with `@UseGuards(JwtAuthGuard)` or app-wide with
- * `AuthModule.forRoot({ …, guardAllRoutes: true })`; `@Public()` opens a route. Failures are thrown
+ * `AuthModule.forRoot({ …, guardAllRoutes: true })`; `@Public()` opens a route. The request's protocol (which
+ * Express and Fastify take from a trusted proxy's `X-Forwarded-Proto` when one is configured) tells the core
+ * whether it arrived over HTTPS, for `requireHttps`. Failures are thrown
  * as `AuthError`s and answered by `AuthExceptionFilter` (RFC 6750).
  *
  * @example
@@ -35,7 +37,9 @@ export class JwtAuthGuard implements CanActivate {
     const merged = this.reflector.getAllAndMerge(RequiredScopes, [context.getClass(), context.getHandler()]) ?? [];
     const requiredScopes = [...new Set(merged)];
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    request[AUTHENTICATED_TOKEN] = await this.server.authenticate(request.headers.authorization, requiredScopes);
+    request[AUTHENTICATED_TOKEN] = await this.server.authenticate(request.headers.authorization, requiredScopes, {
+      secure: request.protocol === 'https',
+    });
     return true;
   }
 }

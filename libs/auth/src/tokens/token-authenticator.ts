@@ -1,4 +1,5 @@
 import {
+  InsecureTransportError,
   InsufficientScopeError,
   InvalidTokenError,
   RevocationCapacityExceededError,
@@ -13,6 +14,8 @@ import { extractBearerToken } from './bearer-token.js';
 /** Options of {@link TokenAuthenticator}. */
 export interface TokenAuthenticatorOptions {
   readonly maxTokenBytes: number;
+  /** Refuse requests whose {@link RequestTransport} is not secure. */
+  readonly requireHttps: boolean;
   readonly revocationFailurePolicy: RevocationFailurePolicy;
   /** Whether the revocation index has caught up with its topic. */
   readonly revocationStateReady: () => boolean;
@@ -23,13 +26,24 @@ export interface TokenAuthenticatorOptions {
 }
 
 /**
+ * What the HTTP adapter knows about how a request arrived. `secure`: over TLS to this process, or forwarded as
+ * `https` by a proxy the service trusts (Express `req.protocol`, Fastify `request.protocol`, both honour their
+ * trusted-proxy setting).
+ */
+export interface RequestTransport {
+  readonly secure: boolean;
+}
+
+/**
  * The whole request-side check of a bearer token, in the order of the design's data path:
- * extract → verify (signature and standard claims) → claim policy → revocation index → scopes.
+ * transport → extract → verify (signature and standard claims) → claim policy → revocation index → scopes.
  * Plain TypeScript: the Nest guard and any other adapter call it.
  *
  * @example
  * ```ts
- * const token = await authenticator.authenticate(request.headers.authorization, ['orders:read']);
+ * const token = await authenticator.authenticate(request.headers.authorization, ['orders:read'], {
+ *   secure: request.protocol === 'https',
+ * });
  * ```
  */
 export class TokenAuthenticator {
@@ -42,7 +56,12 @@ export class TokenAuthenticator {
   async authenticate(
     authorization: string | string[] | undefined,
     requiredScopes: readonly string[],
+    transport?: RequestTransport,
   ): Promise<AuthenticatedToken> {
+    // Before the token is even read: over plain HTTP it is already exposed, whatever it is.
+    if (this.options.requireHttps && transport?.secure !== true) {
+      throw new InsecureTransportError('Request not received over HTTPS; refusing bearer tokens (requireHttps)');
+    }
     const compact = extractBearerToken(authorization, this.options.maxTokenBytes);
     if (this.options.revocationCapacityExceeded()) {
       throw new RevocationCapacityExceededError('Revocation index over its configured capacity; refusing tokens');
