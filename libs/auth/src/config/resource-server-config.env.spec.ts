@@ -14,6 +14,7 @@ describe('resourceServerConfigFromEnv', () => {
       host: '127.0.0.1',
       port: 3001,
       jsonLogs: false,
+      transport: { requireHttps: false },
       auth: {
         issuer: 'http://127.0.0.1:3000',
         audience: 'orders-service',
@@ -22,6 +23,7 @@ describe('resourceServerConfigFromEnv', () => {
         clockToleranceSeconds: undefined,
         revocationFailurePolicy: 'open',
         allowInsecureHttp: undefined,
+        requireHttps: false,
         topics: { revocations: undefined, keys: undefined },
         kafka: { brokers: ['127.0.0.1:19092'], clientId: 'orders-service' },
       },
@@ -42,6 +44,7 @@ describe('resourceServerConfigFromEnv', () => {
         ORDERS_ALLOW_INSECURE_HTTP: 'true',
         ORDERS_REVOCATIONS_TOPIC: 'auth.revocations.v1.staging',
         ORDERS_KEYS_TOPIC: 'auth.keys.v1.staging',
+        ORDERS_TRUST_PROXY: '10.0.0.0/8',
         BILLING_PORT: '9999',
       },
       'ORDERS',
@@ -51,8 +54,10 @@ describe('resourceServerConfigFromEnv', () => {
       host: '0.0.0.0',
       port: 8080,
       jsonLogs: true,
+      transport: { trustProxy: ['10.0.0.0/8'], requireHttps: true },
       auth: {
         issuer: 'https://auth.example.com',
+        requireHttps: true,
         algorithms: ['ES256', 'EdDSA'],
         clockToleranceSeconds: 10,
         revocationFailurePolicy: 'closed',
@@ -79,7 +84,12 @@ describe('resourceServerConfigFromEnv', () => {
   it.each(['ORDERS_ISSUER', 'KAFKA_BROKERS'])(
     'requires %s in production instead of trusting the local default',
     (name) => {
-      const env = { NODE_ENV: 'production', ORDERS_ISSUER: 'https://auth.example.com', KAFKA_BROKERS: 'kafka:9092' };
+      const env = {
+        NODE_ENV: 'production',
+        ORDERS_ISSUER: 'https://auth.example.com',
+        KAFKA_BROKERS: 'kafka:9092',
+        ORDERS_TRUST_PROXY: 'loopback',
+      };
       expect(() => resourceServerConfigFromEnv({ ...env, [name]: undefined }, 'ORDERS', defaults)).toThrow(
         expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(name) }),
       );

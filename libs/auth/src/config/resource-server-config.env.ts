@@ -1,5 +1,6 @@
 import type { RevocationFailurePolicy } from '../auth-options.js';
 import type { AuthModuleOptions } from '../nest/auth-module.options.js';
+import { transportConfigFromEnv, type TransportConfig } from './transport-config.env.js';
 
 /** Per-service defaults for {@link resourceServerConfigFromEnv}. */
 export interface ResourceServerEnvDefaults {
@@ -15,6 +16,8 @@ export interface ResourceServerConfig {
   readonly port: number;
   /** JSON logs, in production. */
   readonly jsonLogs: boolean;
+  /** HTTPS, redirect port and trusted proxies (see {@link transportConfigFromEnv}). */
+  readonly transport: TransportConfig;
   readonly auth: AuthModuleOptions;
 }
 
@@ -23,8 +26,9 @@ type Env = Readonly<Record<string, string | undefined>>;
 /**
  * Builds a resource server's configuration from the environment record its config file passes in (the config
  * file is the only reader of the environment; this function is a pure parser of that record):
- * `<PREFIX>_HOST` (default `127.0.0.1`), `<PREFIX>_PORT`, `NODE_ENV` (`production` → JSON logs) and the
- * auth variables of {@link authOptionsFromEnv}. Throws a `TypeError` naming a variable that does not parse.
+ * `<PREFIX>_HOST` (default `127.0.0.1`), `<PREFIX>_PORT`, `NODE_ENV` (`production` → JSON logs), the transport
+ * variables of {@link transportConfigFromEnv} (which also decide `auth.requireHttps`) and the auth variables of
+ * {@link authOptionsFromEnv}. Throws a `TypeError` naming a variable that does not parse.
  *
  * @example
  * ```ts
@@ -44,11 +48,13 @@ export function resourceServerConfigFromEnv(
   if (port > 65_535) {
     throw new TypeError(`${prefix}_PORT must be a TCP port number`);
   }
+  const transport = transportConfigFromEnv(env, prefix, { production: env.NODE_ENV === 'production' });
   return {
     host: readVariable(env, `${prefix}_HOST`) ?? '127.0.0.1',
     port,
     jsonLogs: env.NODE_ENV === 'production',
-    auth: authOptionsFromEnv(env, prefix, defaults),
+    transport,
+    auth: { ...authOptionsFromEnv(env, prefix, defaults), requireHttps: transport.requireHttps },
   };
 }
 
