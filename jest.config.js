@@ -12,6 +12,7 @@ const shared = {
     '^@app/auth/core$': '<rootDir>/libs/auth/src/core.ts',
     '^@app/events$': '<rootDir>/libs/events/src/index.ts',
     '^@app/events/kafka$': '<rootDir>/libs/events/src/kafka/index.ts',
+    '^@app/http$': '<rootDir>/libs/http/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',
