@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
-import type { AbstractHttpAdapter } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
+import type { ResourceServerConfig } from '@app/auth';
+import { expressTransport, fastifyTransport, listen, type HttpTransport } from '@app/http';
 import { AppModule as AuthServiceModule } from '../../apps/auth-service/src/app.module.js';
 import { authServiceConfig, type AuthServiceConfig } from '../../apps/auth-service/src/config/auth-service.config.js';
 import { configureApp } from '../../apps/auth-service/src/configure-app.js';
@@ -13,13 +12,17 @@ import { billingConfig } from '../../apps/billing-service/src/config/billing.con
 import { AppModule as OrdersModule } from '../../apps/orders-service/src/app.module.js';
 import { ordersConfig } from '../../apps/orders-service/src/config/orders.config.js';
 import { freePort } from './free-port.js';
+import { call } from './https-client.js';
 import { waitFor } from './wait-for.js';
 import { withEnv } from './with-env.js';
 
 /** A service running in this test process on a loopback port. */
 export interface RunningService {
   readonly app: INestApplication;
+  /** `https://…` when the service was given TLS. */
   readonly url: string;
+  /** Its plain-HTTP redirect port, when configured. */
+  readonly redirectUrl?: string;
   close(): Promise<void>;
 }
 
@@ -36,36 +39,41 @@ export function uniqueKafkaSetup(brokers: string): KafkaSetup {
   return { brokers, revocationsTopic: `auth.revocations.v1.e2e-${suffix}`, keysTopic: `auth.keys.v1.e2e-${suffix}` };
 }
 
-interface AppSetup {
+interface AppSetup<App extends INestApplication> {
   readonly module: unknown;
   readonly configKey: string | symbol;
-  readonly config: unknown;
-  readonly adapter?: AbstractHttpAdapter;
-  /** What the app's main.ts does to the app before listening. */
-  readonly configure?: (app: INestApplication) => void;
+  readonly config: { readonly transport: ResourceServerConfig['transport'] };
+  /** The app's transport recipe (adapter, HTTPS, proxies, headers), as its main.ts builds it. */
+  readonly http: HttpTransport<App>;
+  /** What the app's main.ts does to the app before listening, beyond the transport. */
+  readonly configure?: (app: App) => void;
   readonly bodyParser?: boolean;
   /** Default 0: any free port. */
   readonly port?: number;
 }
 
-async function start({
+async function start<App extends INestApplication>({
   module,
   configKey,
   config,
-  adapter,
+  http,
   configure,
   bodyParser,
   port = 0,
-}: AppSetup): Promise<RunningService> {
+}: AppSetup<App>): Promise<RunningService> {
   const moduleRef = await Test.createTestingModule({ imports: [module as never] })
     .overrideProvider(configKey)
     .useValue(config)
     .compile();
-  const app = moduleRef.createNestApplication(adapter as never, { logger: ['error', 'warn'], bodyParser });
+  const app = moduleRef.createNestApplication<App>(http.adapter, {
+    ...http.options,
+    logger: ['error', 'warn'],
+    bodyParser,
+  });
+  await http.configure(app);
   configure?.(app);
-  await app.listen(port, '127.0.0.1');
-  const { port: listening } = app.getHttpServer().address() as AddressInfo;
-  return { app, url: `http://127.0.0.1:${listening}`, close: () => app.close() };
+  const { url, redirectUrl } = await listen(app, { host: '127.0.0.1', port, transport: config.transport });
+  return { app, url, redirectUrl, close: () => app.close() };
 }
 
 /**
@@ -90,44 +98,71 @@ export async function startAuthService(
     },
     () => authServiceConfig(),
   );
-  const service = await start({
+  const service = await start<NestExpressApplication>({
     module: AuthServiceModule,
     configKey: authServiceConfig.KEY,
     config,
+    http: expressTransport(config.transport),
     bodyParser: false,
     port,
-    configure: (app) => configureApp(app as NestExpressApplication),
+    configure: configureApp,
   });
   return { ...service, config };
 }
 
-/** Resource-server settings a test may change (a gated JWKS URI, another broker). */
+/** Resource-server settings a test may change (a gated JWKS URI, another broker, TLS or proxy variables). */
 export interface ResourceServerSetup {
   readonly issuer: string;
   readonly kafka: KafkaSetup;
   readonly jwksUri?: string;
+  /** More `<PREFIX>_…` variables for the config file, e.g. `<PREFIX>_TLS_CERT_FILE`. */
+  readonly env?: Record<string, string | undefined>;
+  /**
+   * The CA of an `https:` issuer. `NODE_EXTRA_CA_CERTS` (what `npm start -- --tls` gives each service process) is
+   * read when a process starts, before a test creates its CA, so in-process services load the JWKS through a
+   * request that trusts this CA instead of the default `fetch`.
+   */
+  readonly issuerCa?: Buffer;
 }
 
-function resourceServerEnv(prefix: string, setup: ResourceServerSetup): Record<string, string | undefined> {
-  return {
-    KAFKA_BROKERS: setup.kafka.brokers,
-    [`${prefix}_ISSUER`]: setup.issuer,
-    [`${prefix}_JWKS_URI`]: setup.jwksUri,
-    [`${prefix}_REVOCATIONS_TOPIC`]: setup.kafka.revocationsTopic,
-    [`${prefix}_KEYS_TOPIC`]: setup.kafka.keysTopic,
+function resourceServerConfig(prefix: string, setup: ResourceServerSetup, load: () => ResourceServerConfig) {
+  const config = withEnv(
+    {
+      KAFKA_BROKERS: setup.kafka.brokers,
+      [`${prefix}_ISSUER`]: setup.issuer,
+      [`${prefix}_JWKS_URI`]: setup.jwksUri,
+      [`${prefix}_REVOCATIONS_TOPIC`]: setup.kafka.revocationsTopic,
+      [`${prefix}_KEYS_TOPIC`]: setup.kafka.keysTopic,
+      ...setup.env,
+    },
+    load,
+  );
+  const ca = setup.issuerCa;
+  if (ca === undefined) return config;
+  const jwksUri = config.auth.jwksUri ?? `${config.auth.issuer}/.well-known/jwks.json`;
+  const loadKeys = async (): Promise<unknown[]> => {
+    const answer = await call(jwksUri, { ca });
+    if (answer.status !== 200) throw new Error(`JWKS ${jwksUri}: HTTP ${answer.status}`);
+    return answer.json().keys as unknown[];
   };
+  return { ...config, auth: { ...config.auth, loadKeys } };
 }
 
 /** Starts orders-service (Fastify) as `main.ts` would, configured by its own config file. */
 export function startOrdersService(setup: ResourceServerSetup): Promise<RunningService> {
-  const config = withEnv(resourceServerEnv('ORDERS', setup), () => ordersConfig());
-  return start({ module: OrdersModule, configKey: ordersConfig.KEY, config, adapter: new FastifyAdapter() });
+  const config = resourceServerConfig('ORDERS', setup, () => ordersConfig());
+  return start({ module: OrdersModule, configKey: ordersConfig.KEY, config, http: fastifyTransport(config.transport) });
 }
 
 /** Starts billing-service (Express) as `main.ts` would, configured by its own config file. */
 export function startBillingService(setup: ResourceServerSetup): Promise<RunningService> {
-  const config = withEnv(resourceServerEnv('BILLING', setup), () => billingConfig());
-  return start({ module: BillingModule, configKey: billingConfig.KEY, config });
+  const config = resourceServerConfig('BILLING', setup, () => billingConfig());
+  return start({
+    module: BillingModule,
+    configKey: billingConfig.KEY,
+    config,
+    http: expressTransport(config.transport),
+  });
 }
 
 /** The three services on one topic of their own, both resource servers ready (caught up, keys loaded). */

@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { expressTransport, listen } from '@app/http';
 import { AppModule } from './app.module.js';
-import { authServiceConfig, type AuthServiceConfig } from './config/auth-service.config.js';
+import { authServiceConfig } from './config/auth-service.config.js';
 import { configureApp } from './configure-app.js';
 
 /** Field names masked by the logger in case one ever reaches a log call. */
@@ -19,8 +20,14 @@ const REDACTED_FIELDS = [
 ];
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, bufferLogs: true });
-  const config = app.get<AuthServiceConfig>(authServiceConfig.KEY);
+  // Read before the app exists: HTTPS is fixed when the HTTP server is created.
+  const config = authServiceConfig();
+  const http = expressTransport(config.transport);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, http.adapter, {
+    ...http.options,
+    bodyParser: false,
+    bufferLogs: true,
+  });
   app.useLogger(
     new ConsoleLogger({
       prefix: 'auth-service',
@@ -30,12 +37,14 @@ async function bootstrap(): Promise<void> {
       redact: REDACTED_FIELDS,
     }),
   );
+  await http.configure(app);
   configureApp(app);
   app.enableShutdownHooks();
-  await app.listen(config.port, config.host);
+  const { url, redirectUrl } = await listen(app, config);
   new Logger('Bootstrap').log({
     msg: 'auth-service listening',
-    url: await app.getUrl(),
+    url,
+    redirectUrl,
     issuer: config.issuer,
     env: config.nodeEnv,
   });

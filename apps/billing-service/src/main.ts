@@ -2,17 +2,24 @@ import 'reflect-metadata';
 import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { expressTransport, listen } from '@app/http';
 import { AppModule } from './app.module.js';
-import { billingConfig, type BillingConfig } from './config/billing.config.js';
+import { billingConfig } from './config/billing.config.js';
 
 // Refused tokens are logged at debug level (code and reason); keep them out of the default output.
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log'];
 
-const app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true });
-const config = app.get<BillingConfig>(billingConfig.KEY);
+// Read before the app exists: HTTPS is fixed when the HTTP server is created.
+const config = billingConfig();
+const http = expressTransport(config.transport);
+const app = await NestFactory.create<NestExpressApplication>(AppModule, http.adapter, {
+  ...http.options,
+  bufferLogs: true,
+});
 app.useLogger(
   new ConsoleLogger({ json: config.jsonLogs, prefix: 'billing-service', compact: true, logLevels: LOG_LEVELS }),
 );
+await http.configure(app);
 app.enableShutdownHooks();
-await app.listen(config.port, config.host);
-new Logger('Bootstrap').log(`billing-service listening on http://${config.host}:${config.port}`);
+const { url, redirectUrl } = await listen(app, config);
+new Logger('Bootstrap').log({ msg: 'billing-service listening', url, redirectUrl });

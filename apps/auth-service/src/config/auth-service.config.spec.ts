@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createCertificates, type CertificatePaths } from '../../../../tools/tls/certificates.mjs';
 import { AUTH_SERVICE_DEFAULTS, loadAuthServiceConfig } from './auth-service.config.js';
 
 const kek = randomBytes(32).toString('base64');
@@ -85,6 +89,7 @@ describe('loadAuthServiceConfig', () => {
   it('never loads the dev seed in production and takes the secrets from the environment', () => {
     const config = loadAuthServiceConfig({
       NODE_ENV: 'production',
+      AUTH_TRUST_PROXY: 'loopback',
       AUTH_KEY_ENCRYPTION_KEY: kek,
       AUTH_CLIENT_SECRET_HASH_KEY: hashKey,
     });
@@ -95,12 +100,12 @@ describe('loadAuthServiceConfig', () => {
   it.each([
     [
       'missing KEK in production',
-      { NODE_ENV: 'production', AUTH_CLIENT_SECRET_HASH_KEY: hashKey },
+      { NODE_ENV: 'production', AUTH_TRUST_PROXY: 'loopback', AUTH_CLIENT_SECRET_HASH_KEY: hashKey },
       'AUTH_KEY_ENCRYPTION_KEY',
     ],
     [
       'missing hash key in production',
-      { NODE_ENV: 'production', AUTH_KEY_ENCRYPTION_KEY: kek },
+      { NODE_ENV: 'production', AUTH_TRUST_PROXY: 'loopback', AUTH_KEY_ENCRYPTION_KEY: kek },
       'AUTH_CLIENT_SECRET_HASH_KEY',
     ],
     ['short KEK', { AUTH_KEY_ENCRYPTION_KEY: randomBytes(16).toString('base64') }, 'AUTH_KEY_ENCRYPTION_KEY'],
@@ -143,5 +148,50 @@ describe('loadAuthServiceConfig', () => {
   ])('throws a TypeError naming the variable for %s', (_name, env, variable) => {
     expect(() => loadAuthServiceConfig(env)).toThrow(TypeError);
     expect(() => loadAuthServiceConfig(env)).toThrow(variable);
+  });
+});
+
+describe('loadAuthServiceConfig transport (AUTH_TLS_*, AUTH_HTTP_REDIRECT_PORT, AUTH_TRUST_PROXY)', () => {
+  let dir: string;
+  let pem: CertificatePaths;
+  const secrets = { AUTH_KEY_ENCRYPTION_KEY: kek, AUTH_CLIENT_SECRET_HASH_KEY: hashKey };
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'auth-config-tls-'));
+    pem = createCertificates({ dir, days: 1 });
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('serves plain HTTP in development, tokens not bound to HTTPS', () => {
+    expect(loadAuthServiceConfig({}).transport).toEqual({ requireHttps: false });
+  });
+
+  it('serves HTTPS from the PEM pair, with an https: issuer by default and the redirect port', () => {
+    const config = loadAuthServiceConfig({
+      ...secrets,
+      NODE_ENV: 'production',
+      AUTH_PORT: '3443',
+      AUTH_TLS_CERT_FILE: pem.certFile,
+      AUTH_TLS_KEY_FILE: pem.keyFile,
+      AUTH_HTTP_REDIRECT_PORT: '3080',
+    });
+    expect(config.issuer).toBe('https://127.0.0.1:3443');
+    expect(config.transport).toMatchObject({ httpRedirectPort: 3080, requireHttps: true });
+    expect(config.transport.tls?.cert.toString()).toContain('BEGIN CERTIFICATE');
+  });
+
+  it('starts in production behind the proxies named in AUTH_TRUST_PROXY', () => {
+    const config = loadAuthServiceConfig({ ...secrets, NODE_ENV: 'production', AUTH_TRUST_PROXY: '10.0.0.0/8' });
+    expect(config.transport).toEqual({ trustProxy: ['10.0.0.0/8'], requireHttps: true });
+  });
+
+  it('refuses to start in production on plain HTTP without trusted proxies, naming the variables', () => {
+    expect(() => loadAuthServiceConfig({ ...secrets, NODE_ENV: 'production' })).toThrow(
+      expect.objectContaining({
+        name: 'TypeError',
+        message: expect.stringMatching(/AUTH_TLS_CERT_FILE.*AUTH_TLS_KEY_FILE.*AUTH_TRUST_PROXY/),
+      }),
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { registerAs } from '@nestjs/config';
+import { transportConfigFromEnv, type TransportConfig } from '@app/auth';
 import { TOPICS } from '@app/events';
 import { findRepoPath } from '../common/repo-path.js';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/signing-key.generator.js';
@@ -22,8 +23,10 @@ export interface AuthServiceConfig {
   host: string;
   /** AUTH_PORT, default `3000`. */
   port: number;
-  /** AUTH_ISSUER, default `http://<host>:<port>` (no trailing slash). */
+  /** AUTH_ISSUER, default `http://<host>:<port>`, `https://…` with TLS (no trailing slash). */
   issuer: string;
+  /** AUTH_TLS_CERT_FILE + AUTH_TLS_KEY_FILE, AUTH_HTTP_REDIRECT_PORT, AUTH_TRUST_PROXY (see `transportConfigFromEnv`). */
+  transport: TransportConfig;
   /** AUTH_ACCESS_TOKEN_TTL_SECONDS, default `300`. */
   accessTokenTtlSeconds: number;
   /** AUTH_KEY_ENCRYPTION_KEY (base64, 32 bytes) or AUTH_KEY_ENCRYPTION_KEY_FILE; dev seed value outside production. */
@@ -240,7 +243,9 @@ export function loadAuthServiceConfig(env: Env): AuthServiceConfig {
   const devSeed = mode === 'production' ? null : loadSeed(env);
   const host = read(env, 'AUTH_HOST') ?? AUTH_SERVICE_DEFAULTS.host;
   const port = integer(env, 'AUTH_PORT', AUTH_SERVICE_DEFAULTS.port, 0, 65535);
-  const issuer = (read(env, 'AUTH_ISSUER') ?? `http://${host}:${port}`).replace(/\/+$/, '');
+  const transport = transportConfigFromEnv(env, 'AUTH', { production: mode === 'production' });
+  const scheme = transport.tls === undefined ? 'http' : 'https';
+  const issuer = (read(env, 'AUTH_ISSUER') ?? `${scheme}://${host}:${port}`).replace(/\/+$/, '');
   if (!URL.canParse(issuer)) throw new TypeError('AUTH_ISSUER must be an absolute URL');
   const schema = read(env, 'AUTH_DATABASE_SCHEMA') ?? AUTH_SERVICE_DEFAULTS.databaseSchema;
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
@@ -260,6 +265,7 @@ export function loadAuthServiceConfig(env: Env): AuthServiceConfig {
     host,
     port,
     issuer,
+    transport,
     accessTokenTtlSeconds: integer(
       env,
       'AUTH_ACCESS_TOKEN_TTL_SECONDS',
