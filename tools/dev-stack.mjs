@@ -5,15 +5,23 @@
  * waited for with a bounded poll. Logs are prefixed per process. Ctrl-C stops the apps, then the broker, and
  * exits 0; a process that dies on its own stops everything and exits 1.
  *
+ * With `--tls` every service serves HTTPS with a certificate from a local CA in `.dev-certs/` (created on first use,
+ * reused while valid; git-ignored), redirects a plain-HTTP port (auth 3080, orders 3081, billing 3082, or
+ * `<APP>_HTTP_REDIRECT_PORT`) with 308, and trusts that CA for the JWKS fetch through `NODE_EXTRA_CA_CERTS`.
+ *
  * @example
  * npm start                                  # build + this script
+ * npm start -- --tls                         # the same stack over HTTPS (curl --cacert .dev-certs/ca.crt …)
  * KAFKA_BROKERS=127.0.0.1:9092 npm start     # use a broker you already run
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT, startBroker } from './kafka/broker.mjs';
+import { ensureCertificates } from './tls/certificates.mjs';
 
 const BROKER_PORT = 19092;
 const CONTROLLER_PORT = 19093;
@@ -22,26 +30,35 @@ const READY_TIMEOUT_MS = 90_000;
 const READY_POLL_INTERVAL_MS = 250;
 const APP_STOP_TIMEOUT_MS = 10_000;
 const DEMO_CLIENT = { id: 'demo-app', secret: 'dev-only-demo-app-secret' }; // config/dev-seed.json, dev only
+const DEV_CERTS_DIR = join(REPO_ROOT, '.dev-certs');
+const TLS = process.argv.slice(2).includes('--tls');
+const SCHEME = TLS ? 'https' : 'http';
 
 const APPS = [
   {
     label: 'auth',
     name: 'auth-service',
+    prefix: 'AUTH',
     port: portFromEnv('AUTH_PORT', 3000),
+    redirectPort: portFromEnv('AUTH_HTTP_REDIRECT_PORT', 3080),
     readyPath: '/.well-known/oauth-authorization-server',
     describe: 'token /oauth/token, revoke /oauth/revoke, introspect /oauth/introspect, JWKS /.well-known/jwks.json',
   },
   {
     label: 'orders',
     name: 'orders-service',
+    prefix: 'ORDERS',
     port: portFromEnv('ORDERS_PORT', 3001),
+    redirectPort: portFromEnv('ORDERS_HTTP_REDIRECT_PORT', 3081),
     readyPath: '/health',
     describe: 'GET /orders',
   },
   {
     label: 'billing',
     name: 'billing-service',
+    prefix: 'BILLING',
     port: portFromEnv('BILLING_PORT', 3002),
+    redirectPort: portFromEnv('BILLING_HTTP_REDIRECT_PORT', 3082),
     readyPath: '/health',
     describe: 'GET /invoices',
   },
@@ -61,6 +78,7 @@ function print(label, line) {
 const say = (line) => print('stack', line);
 
 let broker; // built-in broker handle, if we started one
+let certificates; // with --tls: { caFile, certFile, keyFile, extraCaCerts } in .dev-certs/
 const running = []; // { app, child, exited }
 let shuttingDown = false;
 
@@ -77,6 +95,7 @@ async function main() {
   process.once('SIGINT', () => void shutdown('SIGINT', 0));
   process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
 
+  if (TLS) certificates = prepareCertificates();
   const kafkaBrokers = process.env.KAFKA_BROKERS || (await startBuiltInBroker());
   for (const app of APPS) {
     if (shuttingDown) return;
@@ -107,6 +126,47 @@ async function startBuiltInBroker() {
   return broker.brokers;
 }
 
+function prepareCertificates() {
+  const { created, ...paths } = ensureCertificates({ dir: DEV_CERTS_DIR });
+  say(
+    `${created ? 'created a local CA and certificate' : 'reusing the local CA and certificate'} in ` +
+      `${relative(REPO_ROOT, DEV_CERTS_DIR)}/ (127.0.0.1, localhost)`,
+  );
+  return { ...paths, extraCaCerts: extraCaCerts(paths.caFile) };
+}
+
+/**
+ * The file for the apps' NODE_EXTRA_CA_CERTS: our CA, plus the CAs of an inherited NODE_EXTRA_CA_CERTS (it names a
+ * single file, and a machine may already use it for its own CAs).
+ */
+function extraCaCerts(caFile) {
+  const inherited = process.env.NODE_EXTRA_CA_CERTS;
+  if (!inherited) return caFile;
+  const bundle = join(DEV_CERTS_DIR, 'extra-ca-certs.pem');
+  writeFileSync(bundle, `${readFileSync(inherited, 'utf8').trimEnd()}\n${readFileSync(caFile, 'utf8')}`);
+  return bundle;
+}
+
+/**
+ * What --tls adds to an app's environment: its certificate and redirect port, an https: issuer for the resource
+ * servers (each unless already set in our environment), and the local CA for the JWKS fetch (Node reads
+ * NODE_EXTRA_CA_CERTS at start-up).
+ */
+function tlsEnv(app) {
+  if (!certificates) return {};
+  const auth = APPS[0];
+  const defaults = {
+    [`${app.prefix}_TLS_CERT_FILE`]: certificates.certFile,
+    [`${app.prefix}_TLS_KEY_FILE`]: certificates.keyFile,
+    [`${app.prefix}_HTTP_REDIRECT_PORT`]: String(app.redirectPort),
+    ...(app === auth ? {} : { [`${app.prefix}_ISSUER`]: `https://127.0.0.1:${auth.port}` }),
+  };
+  return {
+    ...Object.fromEntries(Object.entries(defaults).filter(([name]) => !process.env[name])),
+    NODE_EXTRA_CA_CERTS: certificates.extraCaCerts,
+  };
+}
+
 async function startApp(app, kafkaBrokers) {
   say(`starting ${app.name}`);
   // setpriv --pdeathsig: the app dies with this script even if it is SIGKILLed (the apps run detached)
@@ -116,7 +176,7 @@ async function startApp(app, kafkaBrokers) {
   const child = spawn(command, args, {
     cwd: REPO_ROOT,
     // children write to pipes; keep their colours only when ours reach a terminal
-    env: { ...process.env, KAFKA_BROKERS: kafkaBrokers, ...(useColour ? {} : { NO_COLOR: '1' }) },
+    env: { ...process.env, ...tlsEnv(app), KAFKA_BROKERS: kafkaBrokers, ...(useColour ? {} : { NO_COLOR: '1' }) },
     detached: true, // own process group: Ctrl-C reaches only this script, which stops things in order
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -137,7 +197,7 @@ async function startApp(app, kafkaBrokers) {
     void shutdown(`${app.name} exit`, 1);
   });
 
-  const url = `http://127.0.0.1:${app.port}${app.readyPath}`;
+  const url = `${SCHEME}://127.0.0.1:${app.port}${app.readyPath}`;
   const startedAt = Date.now();
   const deadline = startedAt + READY_TIMEOUT_MS;
   for (;;) {
@@ -153,15 +213,21 @@ async function startApp(app, kafkaBrokers) {
   say(`${app.name} ready in ${Date.now() - startedAt} ms`);
 }
 
-async function answersOk(url) {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    await response.arrayBuffer();
-    return response.ok;
-  } catch (error) {
-    if (error?.name === 'TimeoutError' || error instanceof TypeError) return false; // not listening yet
-    throw error;
-  }
+/**
+ * One readiness probe. node:http(s) rather than fetch: this process trusts the local CA only by passing it (its
+ * own NODE_EXTRA_CA_CERTS was read when it started). Connection errors and timeouts mean "not listening yet".
+ */
+function answersOk(url) {
+  const get = url.startsWith('https:') ? httpsGet : httpGet;
+  const ca = certificates ? readFileSync(certificates.caFile) : undefined;
+  return new Promise((resolveProbe) => {
+    const request = get(url, { ca, timeout: 2000 }, (response) => {
+      response.resume();
+      response.on('end', () => resolveProbe(response.statusCode >= 200 && response.statusCode < 300));
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolveProbe(false));
+  });
 }
 
 /** Stops the apps (reverse order), then the built-in broker, then exits with `exitCode`. */
@@ -197,24 +263,32 @@ async function stopApp({ app, child, exited }) {
 }
 
 function printReady(kafkaBrokers) {
-  const [auth, orders, billing] = APPS.map((app) => `http://127.0.0.1:${app.port}`);
+  const [auth, orders, billing] = APPS.map((app) => `${SCHEME}://127.0.0.1:${app.port}`);
   const kafkaNote = broker ? `built-in broker, data ${relative(REPO_ROOT, BROKER_DATA_DIR)}` : 'from KAFKA_BROKERS';
   const basic = `${DEMO_CLIENT.id}:${DEMO_CLIENT.secret}`;
+  const curl = certificates ? `curl --cacert ${relative(process.cwd(), certificates.caFile)}` : 'curl';
+  const redirects = certificates
+    ? APPS.map((app) => `  ${''.padEnd(8)} http://127.0.0.1:${app.redirectPort} → 308 to ${app.name}`)
+    : [];
   const lines = [
     '',
-    'Stack ready. Listening:',
+    `Stack ready${certificates ? ' over HTTPS (local CA in .dev-certs/ca.crt)' : ''}. Listening:`,
     `  kafka    ${kafkaBrokers}  (${kafkaNote})`,
-    ...APPS.map((app) => `  ${app.label.padEnd(8)} http://127.0.0.1:${app.port}  (${app.describe})`),
+    ...APPS.map((app) => `  ${app.label.padEnd(8)} ${SCHEME}://127.0.0.1:${app.port}  (${app.describe})`),
+    ...redirects,
     '',
     'Walkthrough (paste into another shell; demo-app is the dev seed client, client_secret_basic):',
     '',
-    `  TOKEN=$(curl -s -u ${basic} -d grant_type=client_credentials --data-urlencode 'scope=orders:read billing:read' \\`,
+    `  TOKEN=$(${curl} -s -u ${basic} -d grant_type=client_credentials --data-urlencode 'scope=orders:read billing:read' \\`,
     `    ${auth}/oauth/token | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).access_token')`,
-    `  curl -i -H "Authorization: Bearer $TOKEN" ${orders}/orders      # 200`,
-    `  curl -i -H "Authorization: Bearer $TOKEN" ${billing}/invoices    # 200`,
-    `  curl -i -u ${basic} -d "token=$TOKEN" ${auth}/oauth/revoke      # 200, revocation goes out over Kafka`,
-    `  curl -i -H "Authorization: Bearer $TOKEN" ${orders}/orders      # 401 invalid_token (revoked)`,
-    `  curl -i -H "Authorization: Bearer $TOKEN" ${billing}/invoices    # 401 invalid_token (revoked)`,
+    `  ${curl} -i -H "Authorization: Bearer $TOKEN" ${orders}/orders      # 200`,
+    `  ${curl} -i -H "Authorization: Bearer $TOKEN" ${billing}/invoices    # 200`,
+    `  ${curl} -i -u ${basic} -d "token=$TOKEN" ${auth}/oauth/revoke      # 200, revocation goes out over Kafka`,
+    `  ${curl} -i -H "Authorization: Bearer $TOKEN" ${orders}/orders      # 401 invalid_token (revoked)`,
+    `  ${curl} -i -H "Authorization: Bearer $TOKEN" ${billing}/invoices    # 401 invalid_token (revoked)`,
+    ...(certificates
+      ? [`  curl -i http://127.0.0.1:${APPS[1].redirectPort}/orders                 # 308 to ${orders}/orders`]
+      : []),
     '',
     'Ctrl-C stops everything.',
     '',
