@@ -12,6 +12,8 @@ import { FoundationModule } from './foundation.module.js';
 import { HealthController } from './health/health.controller.js';
 import { JwksController } from './keys/jwks.controller.js';
 import { KeyRotationScheduler } from './keys/key-rotation.scheduler.js';
+import { DataRetention } from './retention/data-retention.service.js';
+import { DataRetentionScheduler } from './retention/data-retention.scheduler.js';
 import { SigningKeyStore } from './keys/signing-key.store.js';
 import { OAuthExceptionFilter } from './oauth/oauth-exception.filter.js';
 import { OutboxRelay } from './outbox/outbox.relay.js';
@@ -61,6 +63,8 @@ import { UserAuthenticator } from './users/user-authenticator.service.js';
   ],
   providers: [
     KeyRotationScheduler,
+    DataRetention,
+    DataRetentionScheduler,
     OutboxRelay,
     ClientAuthenticator,
     UserAuthenticator,

@@ -36,6 +36,16 @@ export interface AuthServiceConfig {
    * wraps are re-wrapped under the current one at start; unset once every instance runs with the new KEK.
    */
   keyEncryptionKeyPrevious?: Buffer;
+  retention: {
+    /** AUTH_RETENTION_INTERVAL_SECONDS, default 600: how often expired rows are deleted. */
+    intervalSeconds: number;
+    /** AUTH_OUTBOX_SENT_RETENTION_SECONDS, default 1 day: how long published outbox rows are kept (for inquiry). */
+    outboxSentSeconds: number;
+    /** AUTH_SESSION_MAX_LIFETIME_SECONDS, default 12 h: absolute session lifetime; older sessions are deleted. */
+    sessionLifetimeSeconds: number;
+    /** AUTH_AUDIT_RETENTION_DAYS, default 365: how long audit entries are kept. */
+    auditDays: number;
+  };
   keys: {
     /** AUTH_KEY_ROTATION_INTERVAL_SECONDS, default 7 days: how long a key is current before the scheduler rotates. */
     rotationIntervalSeconds: number;
@@ -112,6 +122,10 @@ export const AUTH_SERVICE_DEFAULTS = {
   keyPublishAheadSeconds: 60 * 60,
   signingAlgorithm: 'ES256',
   keyCheckIntervalSeconds: 30,
+  retentionIntervalSeconds: 600,
+  outboxSentRetentionSeconds: 24 * 60 * 60,
+  sessionMaxLifetimeSeconds: 12 * 60 * 60,
+  auditRetentionDays: 365,
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -276,6 +290,28 @@ export function loadAuthServiceConfig(env: Env): AuthServiceConfig {
     keyEncryptionKey: secretKey(env, 'AUTH_KEY_ENCRYPTION_KEY', devSeed?.keyEncryptionKey, 32, 32),
     keyEncryptionKeyPrevious: optionalSecretKey(env, 'AUTH_KEY_ENCRYPTION_KEY_PREVIOUS', 32, 32),
     keys: { ...keyTimeline(env), signingAlgorithm: signingAlgorithm(env) },
+    retention: {
+      intervalSeconds: integer(
+        env,
+        'AUTH_RETENTION_INTERVAL_SECONDS',
+        AUTH_SERVICE_DEFAULTS.retentionIntervalSeconds,
+        1,
+        86_400,
+      ),
+      outboxSentSeconds: integer(
+        env,
+        'AUTH_OUTBOX_SENT_RETENTION_SECONDS',
+        AUTH_SERVICE_DEFAULTS.outboxSentRetentionSeconds,
+        0,
+      ),
+      sessionLifetimeSeconds: integer(
+        env,
+        'AUTH_SESSION_MAX_LIFETIME_SECONDS',
+        AUTH_SERVICE_DEFAULTS.sessionMaxLifetimeSeconds,
+        60,
+      ),
+      auditDays: integer(env, 'AUTH_AUDIT_RETENTION_DAYS', AUTH_SERVICE_DEFAULTS.auditRetentionDays, 1),
+    },
     clientSecretHashKey: secretKey(env, 'AUTH_CLIENT_SECRET_HASH_KEY', devSeed?.clientSecretHashKey, 32),
     devSeed,
     database: { url: read(env, 'DATABASE_URL'), schema },

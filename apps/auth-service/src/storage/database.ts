@@ -70,4 +70,5 @@ export const ADVISORY_LOCKS = {
   signingKeys: 72_541_002,
   outboxRelay: 72_541_003,
   outboxWriters: 72_541_004,
+  retention: 72_541_005,
 } as const;
