@@ -47,7 +47,7 @@ describe('revocations made while the broker is down', () => {
     }
     const db = auth.app.get(Database);
     const pending = await db.query<{ count: string }>(
-      'SELECT count(*)::text AS count FROM outbox WHERE sent_at IS NULL',
+      "SELECT count(*)::text AS count FROM outbox WHERE sent_at IS NULL AND record_key LIKE 'jti:%'",
     );
     expect(Number(pending[0]!.count)).toBe(REVOKED_WHILE_DOWN);
 

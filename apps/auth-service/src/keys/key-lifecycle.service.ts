@@ -13,7 +13,7 @@ import { Clock, toNumericDate } from '../common/clock.js';
 import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
 import { OutboxSignal } from '../outbox/outbox.signal.js';
 import { SecurityEventOutbox } from '../outbox/security-event.outbox.js';
-import { ADVISORY_LOCKS, CHANNELS, Database, type SqlExecutor } from '../storage/database.js';
+import { ADVISORY_LOCKS, CHANNELS, Database, SCHEMA_LOCK_SPACE, type SqlExecutor } from '../storage/database.js';
 import { KeyRotationRefusedError, UnknownSigningKeyError } from './key-lifecycle.errors.js';
 import { KeyVault } from './key-vault.js';
 import { generateSigningKey, type SigningAlgorithm } from './signing-key.generator.js';
@@ -188,7 +188,7 @@ export class KeyLifecycle {
     work: (tx: SqlExecutor, published: SigningKeyRecord[], now: number) => Promise<T>,
   ): Promise<T> {
     const result = await this.db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCKS.signingKeys]);
+      await tx.query(`SELECT pg_advisory_xact_lock(${SCHEMA_LOCK_SPACE}, $1)`, [ADVISORY_LOCKS.signingKeys]);
       const published = await readSigningKeys(tx, PUBLISHED, { forUpdate: true });
       const outcome = await work(tx, published, this.clock.now());
       await tx.query('SELECT pg_notify($1, NULL)', [CHANNELS.keys]);

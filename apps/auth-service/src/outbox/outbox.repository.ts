@@ -1,4 +1,4 @@
-import { ADVISORY_LOCKS, CHANNELS, type SqlExecutor } from '../storage/database.js';
+import { ADVISORY_LOCKS, CHANNELS, SCHEMA_LOCK_SPACE, type SqlExecutor } from '../storage/database.js';
 
 /** A row of the outbox: one Kafka record to publish. */
 export interface OutboxRecord {
@@ -18,7 +18,7 @@ export interface OutboxRecord {
  * await db.transaction(async (tx) => { ...; await enqueueOutboxRecord(tx, { topic, key, value }); });
  */
 export async function enqueueOutboxRecord(tx: SqlExecutor, record: Omit<OutboxRecord, 'id'>): Promise<string> {
-  await tx.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCKS.outboxWriters]);
+  await tx.query(`SELECT pg_advisory_xact_lock(${SCHEMA_LOCK_SPACE}, $1)`, [ADVISORY_LOCKS.outboxWriters]);
   const rows = await tx.query<{ id: string }>(
     'INSERT INTO outbox (topic, record_key, value) VALUES ($1, $2, $3) RETURNING id::text AS id',
     [record.topic, record.key, record.value],

@@ -64,7 +64,14 @@ export const CHANNELS = {
   keys: 'auth_keys',
 } as const;
 
-/** Advisory lock keys used by the auth service (one place, so they never collide). */
+/**
+ * The first key of every advisory lock the auth service takes (Postgres' two-key form): advisory locks are
+ * database-wide, so the schema's hash keeps deployments that share a database in separate schemas (and test runs)
+ * from taking each other's locks.
+ */
+export const SCHEMA_LOCK_SPACE = 'hashtext(current_schema())';
+
+/** Advisory lock keys used by the auth service, second key under {@link SCHEMA_LOCK_SPACE} (one place, no collisions). */
 export const ADVISORY_LOCKS = {
   migrations: 72_541_001,
   signingKeys: 72_541_002,

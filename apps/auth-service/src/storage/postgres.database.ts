@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { Logger } from '@nestjs/common';
-import { Database, type AdvisoryLock, type Listener, type SqlExecutor } from './database.js';
+import { Database, SCHEMA_LOCK_SPACE, type AdvisoryLock, type Listener, type SqlExecutor } from './database.js';
 
 /**
  * {@link Database} on a real Postgres through a `pg` Pool. Every connection uses `search_path = <schema>`
@@ -71,11 +71,11 @@ export class PostgresDatabase extends Database {
   override async withAdvisoryLock<T>(key: number, work: () => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
-      await client.query('SELECT pg_advisory_lock($1)', [key]);
+      await client.query(`SELECT pg_advisory_lock(${SCHEMA_LOCK_SPACE}, $1)`, [key]);
       try {
         return await work();
       } finally {
-        await client.query('SELECT pg_advisory_unlock($1)', [key]);
+        await client.query(`SELECT pg_advisory_unlock(${SCHEMA_LOCK_SPACE}, $1)`, [key]);
       }
     } finally {
       client.release();
@@ -86,7 +86,11 @@ export class PostgresDatabase extends Database {
     const client = await this.pool.connect();
     let acquired = false;
     try {
-      const rows = (await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [key])).rows;
+      const rows = (
+        await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${SCHEMA_LOCK_SPACE}, $1) AS locked`, [
+          key,
+        ])
+      ).rows;
       acquired = rows[0]?.locked === true;
     } finally {
       if (!acquired) client.release();
@@ -110,7 +114,7 @@ export class PostgresDatabase extends Database {
         }
         state.held = false;
         try {
-          await client.query('SELECT pg_advisory_unlock($1)', [key]);
+          await client.query(`SELECT pg_advisory_unlock(${SCHEMA_LOCK_SPACE}, $1)`, [key]);
           client.release();
         } catch (error) {
           client.release(true);
