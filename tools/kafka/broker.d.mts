@@ -15,7 +15,8 @@ export type BrokerErrorCode =
   | 'ERR_BROKER_FORMAT_FAILED'
   | 'ERR_BROKER_START_FAILED'
   | 'ERR_BROKER_START_TIMEOUT'
-  | 'ERR_BROKER_NOT_FORMATTED';
+  | 'ERR_BROKER_NOT_FORMATTED'
+  | 'ERR_BROKER_FORMATTED_OTHERWISE';
 
 /**
  * Everything that goes wrong around the broker; start failures carry the tail of the broker log in `message`.
@@ -43,11 +44,39 @@ export declare function fetchBroker(options?: { quiet?: boolean }): Promise<stri
  */
 export declare function randomClusterId(): string;
 
+/** SCRAM credentials of one Kafka principal (`User:<username>`). */
+export interface ScramUser {
+  /** Matches /^[A-Za-z0-9._-]{1,64}$/; `broker` is the broker's own. */
+  username: string;
+  /** Matches /^[A-Za-z0-9._~+/-]{8,256}$/ (base64url and hex fit). */
+  password: string;
+}
+
+/**
+ * A `SASL_SSL` client listener (SCRAM-SHA-256) with the KRaft `StandardAuthorizer`: nothing is allowed without an
+ * ACL, except to {@link BrokerHandle.superUser}. The controller listener stays on loopback with SASL/PLAIN for the
+ * broker's own principal only.
+ *
+ * @example
+ * const secure: SecureListenerOptions = { keyPem, certificateChainPem, caPem, users: [{ username: 'auth-service', password }] };
+ */
+export interface SecureListenerOptions {
+  /** Unencrypted PKCS#8 PEM key (`-----BEGIN PRIVATE KEY-----`) of `certificateChainPem`. */
+  keyPem: string;
+  /** PEM: the broker certificate (its SAN must hold IP:127.0.0.1), then any intermediates. */
+  certificateChainPem: string;
+  /** PEM: the CA that issued the broker certificate; the broker's own (inter-broker) connections trust it. */
+  caPem: string;
+  /** SCRAM-SHA-256 users, created when the data dir is formatted; a restart must pass the same users. */
+  users: ScramUser[];
+}
+
 /** Options of {@link startBroker}; everything optional. */
 export interface StartBrokerOptions {
   /**
-   * PLAINTEXT port on 127.0.0.1; default a free ephemeral port, picked again (up to 3 times) if another process
-   * takes it before the JVM binds it. A port given here that is taken fails with ERR_BROKER_PORT_IN_USE.
+   * Client port on 127.0.0.1 (PLAINTEXT, or SASL_SSL with `secure`); default a free ephemeral port, picked again
+   * (up to 3 times) if another process takes it before the JVM binds it. A port given here that is taken fails
+   * with ERR_BROKER_PORT_IN_USE.
    */
   port?: number;
   /** KRaft controller port on 127.0.0.1; default a free ephemeral port (picked again like `port`). */
@@ -74,6 +103,8 @@ export interface StartBrokerOptions {
   extraJvmArgs?: string[];
   /** Own process group: a terminal Ctrl-C does not reach the JVM, the caller stops it (still dies with the caller). */
   detached?: boolean;
+  /** A SASL_SSL client listener with SCRAM users and ACL authorization instead of PLAINTEXT. */
+  secure?: SecureListenerOptions;
 }
 
 /** A running broker. */
@@ -87,6 +118,10 @@ export interface BrokerHandle {
   pid: number;
   /** Wall time of startBroker (fetch check, format, JVM start, readiness). */
   startedInMs: number;
+  /** What clients speak on `port`. */
+  securityProtocol: 'PLAINTEXT' | 'SASL_SSL';
+  /** With `secure`: the broker's own SCRAM-SHA-256 principal (`User:broker`), a Kafka super user (creates ACLs). */
+  superUser?: ScramUser;
   /** Settles when the JVM is gone; `expected` is false if it died without stop(). */
   exited: Promise<{ code: number | null; signal: string | null; expected: boolean }>;
   /** Controlled shutdown (SIGTERM), SIGKILL after stopTimeoutMs. Idempotent. */

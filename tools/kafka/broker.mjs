@@ -18,7 +18,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { appendFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -38,11 +38,18 @@ const DEFAULT_STOP_TIMEOUT_MS = 30_000;
 const PORT_POLL_INTERVAL_MS = 100;
 const MAX_PORT_ATTEMPTS = 3;
 const BIND_FAILURE = /failed to bind to 127\.0\.0\.1:(\d+): Address already in use/;
+/** The broker's own principal on a secure listener (inter-broker and broker-to-controller), a super user. */
+const SUPER_USER = 'broker';
+/** What a secure data dir was formatted with: the super user's credentials and a fingerprint of `secure.users`. */
+const SECURE_STATE_FILE = 'secure-listener.json';
+// Both StorageTool's `[name=…,password=…]` syntax and the JAAS strings take these characters without quoting rules.
+const SCRAM_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+const SCRAM_PASSWORD = /^[A-Za-z0-9._~+/-]{8,256}$/;
 
 /** Typed error for everything that goes wrong around the broker; `code` is stable. */
 export class BrokerError extends Error {
   /**
-   * @param {'ERR_BROKER_TOOL_MISSING' | 'ERR_BROKER_FETCH_FAILED' | 'ERR_BROKER_PORT_IN_USE' | 'ERR_BROKER_FORMAT_FAILED' | 'ERR_BROKER_START_FAILED' | 'ERR_BROKER_START_TIMEOUT' | 'ERR_BROKER_NOT_FORMATTED'} code
+   * @param {'ERR_BROKER_TOOL_MISSING' | 'ERR_BROKER_FETCH_FAILED' | 'ERR_BROKER_PORT_IN_USE' | 'ERR_BROKER_FORMAT_FAILED' | 'ERR_BROKER_START_FAILED' | 'ERR_BROKER_START_TIMEOUT' | 'ERR_BROKER_NOT_FORMATTED' | 'ERR_BROKER_FORMATTED_OTHERWISE'} code
    * @param {string} message
    * @param {{ cause?: unknown }} [options]
    */
@@ -134,15 +141,26 @@ export function randomClusterId() {
  * `Kafka Server started` and accepts TCP connections. Restartable: after `stop()`, calling it again with the
  * same `dataDir` (and ports) brings the same data back, because the directory is formatted only once.
  *
+ * With `secure`, the client listener is `SASL_SSL` (TLS with the given PEM key and certificate, SCRAM-SHA-256
+ * users created when the data dir is formatted) and the KRaft `StandardAuthorizer` refuses everything no ACL
+ * allows; `superUser` (the broker's own principal) may create those ACLs.
+ *
  * @example
  * const broker = await startBroker({ dataDir: join(tmp, 'kafka'), onLog: (line) => console.log(line) });
  * // ... broker.brokers === '127.0.0.1:' + broker.port
  * await broker.stop();
  *
+ * @example
+ * const secure = await startBroker({
+ *   secure: { keyPem, certificateChainPem, caPem, users: [{ username: 'auth-service', password }] },
+ * });
+ * // clients: ssl { ca: [caPem] }, sasl { mechanism: 'scram-sha-256', username: 'auth-service', password }
+ * // ACLs: an admin client with secure.superUser
+ *
  * @param {object} [options]
- * @param {number} [options.port] PLAINTEXT port; default: a free ephemeral port (picked again, up to 3 times, if
- *   another process takes it before the JVM binds it; a port given here that is taken fails with
- *   ERR_BROKER_PORT_IN_USE)
+ * @param {number} [options.port] client port (PLAINTEXT, or SASL_SSL with `secure`); default: a free ephemeral
+ *   port (picked again, up to 3 times, if another process takes it before the JVM binds it; a port given here
+ *   that is taken fails with ERR_BROKER_PORT_IN_USE)
  * @param {number} [options.controllerPort] KRaft controller port; default: a free ephemeral port (same as port)
  * @param {string} [options.dataDir] holds server.properties, log4j2.properties, broker.log and the log dirs;
  *   default: a new temporary folder (kept after stop, so the caller may restart on it; remove it yourself)
@@ -158,8 +176,14 @@ export function randomClusterId() {
  * @param {string[]} [options.extraJvmArgs] added to the JVM command line before the class path
  * @param {boolean} [options.detached] own process group, so a terminal Ctrl-C reaches only this process and the
  *   caller decides when the broker stops (it still dies with this process: 'exit' handler + pdeathsig)
- * @returns {Promise<{ brokers: string; port: number; controllerPort: number; dataDir: string; logFile: string; pid: number; startedInMs: number; exited: Promise<{ code: number | null; signal: string | null; expected: boolean }>; stop(): Promise<void> }>}
- *   `exited` settles when the JVM is gone (`expected` is false when it died without stop())
+ * @param {{ keyPem: string; certificateChainPem: string; caPem: string; users: Array<{ username: string; password: string }> }} [options.secure]
+ *   a SASL_SSL client listener instead of PLAINTEXT: `keyPem` unencrypted PKCS#8 key of `certificateChainPem`
+ *   (whose SAN must hold IP:127.0.0.1), `caPem` the CA the broker's own connections trust, `users` the SCRAM-SHA-256
+ *   users created at format time (a restart on the same dataDir must pass the same users). The controller listener
+ *   stays on loopback with SASL/PLAIN for the broker's own principal only.
+ * @returns {Promise<{ brokers: string; port: number; controllerPort: number; dataDir: string; logFile: string; pid: number; startedInMs: number; securityProtocol: 'PLAINTEXT' | 'SASL_SSL'; superUser?: { username: string; password: string }; exited: Promise<{ code: number | null; signal: string | null; expected: boolean }>; stop(): Promise<void> }>}
+ *   `exited` settles when the JVM is gone (`expected` is false when it died without stop()); `superUser` (with
+ *   `secure`) is the broker's own SCRAM principal, a Kafka super user
  */
 export async function startBroker(options = {}) {
   const {
@@ -184,16 +208,20 @@ export async function startBroker(options = {}) {
   const kafkaLogDir = join(dataDir, 'kraft-logs');
   await mkdir(dataDir, { recursive: true });
 
+  const formatting = mustFormat(format, kafkaLogDir);
+  const security = await prepareSecurity({ secure: options.secure, dataDir, formatting });
   const propertiesFile = join(dataDir, 'server.properties');
   const log4jFile = join(dataDir, 'log4j2.properties');
-  const writeServerProperties = ([port, controllerPort]) =>
-    writeFile(propertiesFile, serverProperties({ port, controllerPort, kafkaLogDir, extraProperties }));
+  const writeServerProperties = async ([port, controllerPort]) => {
+    await writeFile(propertiesFile, serverProperties({ port, controllerPort, kafkaLogDir, security, extraProperties }));
+    await chmod(propertiesFile, 0o600); // a secure listener's JAAS lines hold the broker's own password
+  };
   let ports = await pickPorts(options.port, options.controllerPort);
   await writeServerProperties(ports);
   await writeFile(log4jFile, log4jProperties(logLevel));
 
   const jvmBase = [`-Dlog4j2.configurationFile=${pathToFileURL(log4jFile).href}`, '-cp', join(libsDir, '*')];
-  await formatIfNeeded({ format, kafkaLogDir, propertiesFile, jvmBase });
+  if (formatting) await formatStorage({ kafkaLogDir, propertiesFile, jvmBase, security });
 
   const java = javaCommand();
   const jvmArgs = [
@@ -231,7 +259,14 @@ export async function startBroker(options = {}) {
       stopTimeoutMs,
     });
     if ('handle' in launched) {
-      return { ...launched.handle, controllerPort, dataDir, startedInMs: Date.now() - startedAt };
+      return {
+        ...launched.handle,
+        controllerPort,
+        dataDir,
+        startedInMs: Date.now() - startedAt,
+        securityProtocol: security === null ? 'PLAINTEXT' : 'SASL_SSL',
+        ...(security === null ? {} : { superUser: { ...security.superUser } }),
+      };
     }
     // Free ports are picked seconds before the JVM binds them (format and JVM boot lie in between), and any
     // process may take one meanwhile, the broker's own outgoing connections included. A port picked here is
@@ -381,17 +416,18 @@ async function launchBroker({
   };
 }
 
-/** @param {{ port: number; controllerPort: number; kafkaLogDir: string; extraProperties: Record<string, unknown> }} p */
-function serverProperties({ port, controllerPort, kafkaLogDir, extraProperties }) {
+/**
+ * @typedef {{ superUser: { username: string; password: string }; users: Array<{ username: string; password: string }>; keystoreFile: string; truststoreFile: string }} Security
+ */
+
+/** @param {{ port: number; controllerPort: number; kafkaLogDir: string; security: Security | null; extraProperties: Record<string, unknown> }} p */
+function serverProperties({ port, controllerPort, kafkaLogDir, security, extraProperties }) {
   const properties = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
     'controller.listener.names': 'CONTROLLER',
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
-    'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    ...(security === null ? plaintextListeners(port, controllerPort) : secureListeners(port, controllerPort, security)),
     'log.dirs': kafkaLogDir,
     // one node: every internal topic has replication factor 1, or consumer groups never find a coordinator
     'offsets.topic.replication.factor': 1,
@@ -419,6 +455,141 @@ function serverProperties({ port, controllerPort, kafkaLogDir, extraProperties }
   return `# Written by tools/kafka/broker.mjs on every start; edits are overwritten.\n${lines.join('\n')}\n`;
 }
 
+/** @param {number} port @param {number} controllerPort */
+function plaintextListeners(port, controllerPort) {
+  return {
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+  };
+}
+
+/**
+ * Clients (and the broker's own inter-broker connections) on SASL_SSL with SCRAM-SHA-256; the controller listener
+ * on loopback with SASL/PLAIN whose only user is the broker itself (SCRAM credentials live in the metadata log the
+ * controller serves, so the controller's own listener cannot depend on them). Nothing is allowed without an ACL
+ * except to the broker's principal.
+ *
+ * @param {number} port @param {number} controllerPort @param {Security} security
+ */
+function secureListeners(port, controllerPort, { superUser, keystoreFile, truststoreFile }) {
+  const { username, password } = superUser;
+  return {
+    listeners: `SASL_SSL://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    'advertised.listeners': `SASL_SSL://127.0.0.1:${port}`,
+    'inter.broker.listener.name': 'SASL_SSL',
+    'listener.security.protocol.map': 'SASL_SSL:SASL_SSL,CONTROLLER:SASL_PLAINTEXT',
+    'sasl.enabled.mechanisms': 'SCRAM-SHA-256',
+    'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-256',
+    'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config': `org.apache.kafka.common.security.scram.ScramLoginModule required username="${username}" password="${password}";`,
+    'listener.name.controller.sasl.enabled.mechanisms': 'PLAIN',
+    'sasl.mechanism.controller.protocol': 'PLAIN',
+    'listener.name.controller.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required username="${username}" password="${password}" user_${username}="${password}";`,
+    'ssl.keystore.type': 'PEM',
+    'ssl.keystore.location': keystoreFile,
+    'ssl.truststore.type': 'PEM',
+    'ssl.truststore.location': truststoreFile,
+    'ssl.client.auth': 'none',
+    'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'allow.everyone.if.no.acl.found': false,
+    'super.users': `User:${username}`,
+  };
+}
+
+/**
+ * Checks the `secure` option and writes the PEM stores into `<dataDir>/tls`. The broker's own SCRAM credentials
+ * are made when the dir is formatted and kept in `<dataDir>/secure-listener.json` for restarts; a restart must
+ * pass the users it was formatted with (they exist only from format time) and keep the listener kind.
+ *
+ * @param {{ secure: unknown; dataDir: string; formatting: boolean }} p
+ * @returns {Promise<Security | null>}
+ */
+async function prepareSecurity({ secure, dataDir, formatting }) {
+  const stateFile = join(dataDir, SECURE_STATE_FILE);
+  if (secure === undefined) {
+    if (formatting) await rm(stateFile, { force: true });
+    else if (existsSync(stateFile)) {
+      throw new BrokerError(
+        'ERR_BROKER_FORMATTED_OTHERWISE',
+        `${dataDir} was formatted with a secure listener: pass the same \`secure\` option, or format: 'always'`,
+      );
+    }
+    return null;
+  }
+  const { keyPem, certificateChainPem, caPem, users } = checkSecureOption(secure);
+  const usersFingerprint = fingerprintUsers(users);
+  let superUser;
+  if (formatting) {
+    superUser = { username: SUPER_USER, password: randomBytes(24).toString('base64url') };
+    await writeFile(stateFile, JSON.stringify({ superUser, usersFingerprint }), { mode: 0o600 });
+  } else {
+    const state = await readSecureState(stateFile, dataDir);
+    if (state.usersFingerprint !== usersFingerprint) {
+      throw new BrokerError(
+        'ERR_BROKER_FORMATTED_OTHERWISE',
+        `${dataDir} was formatted with other secure.users (SCRAM users are created at format time): pass the same users, or format: 'always'`,
+      );
+    }
+    superUser = state.superUser;
+  }
+  const tlsDir = join(dataDir, 'tls');
+  await mkdir(tlsDir, { recursive: true, mode: 0o700 });
+  const keystoreFile = join(tlsDir, 'broker-keystore.pem');
+  const truststoreFile = join(tlsDir, 'ca.pem');
+  await writeFile(keystoreFile, `${keyPem.trim()}\n${certificateChainPem.trim()}\n`, { mode: 0o600 });
+  await chmod(keystoreFile, 0o600);
+  await writeFile(truststoreFile, `${caPem.trim()}\n`);
+  return { superUser, users, keystoreFile, truststoreFile };
+}
+
+/** @param {unknown} secure */
+function checkSecureOption(secure) {
+  const fail = (what) => {
+    throw new TypeError(`startBroker: secure.${what}`);
+  };
+  if (typeof secure !== 'object' || secure === null) fail('must be an object');
+  const { keyPem, certificateChainPem, caPem, users } = /** @type {Record<string, unknown>} */ (secure);
+  if (typeof keyPem !== 'string' || !keyPem.includes('-----BEGIN PRIVATE KEY-----')) {
+    fail('keyPem must be an unencrypted PKCS#8 PEM key (-----BEGIN PRIVATE KEY-----)');
+  }
+  for (const [name, pem] of Object.entries({ certificateChainPem, caPem })) {
+    if (typeof pem !== 'string' || !pem.includes('-----BEGIN CERTIFICATE-----'))
+      fail(`${name} must be PEM certificates`);
+  }
+  if (!Array.isArray(users)) fail('users must be an array of { username, password }');
+  const names = new Set([SUPER_USER]);
+  for (const user of users) {
+    const { username, password } = user ?? {};
+    if (typeof username !== 'string' || !SCRAM_NAME.test(username)) fail(`users: username must match ${SCRAM_NAME}`);
+    if (names.has(username)) fail(`users: '${username}' is reserved or listed twice`);
+    names.add(username);
+    if (typeof password !== 'string' || !SCRAM_PASSWORD.test(password)) {
+      fail(`users: the password of '${username}' must match ${SCRAM_PASSWORD}`);
+    }
+  }
+  return { keyPem, certificateChainPem, caPem, users: users.map(({ username, password }) => ({ username, password })) };
+}
+
+/** Same users and passwords give the same value, without storing the passwords. */
+function fingerprintUsers(users) {
+  const sorted = users.map(({ username, password }) => [username, password]).sort(([a], [b]) => a.localeCompare(b));
+  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
+}
+
+async function readSecureState(stateFile, dataDir) {
+  try {
+    return JSON.parse(await readFile(stateFile, 'utf8'));
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error;
+    throw new BrokerError(
+      'ERR_BROKER_FORMATTED_OTHERWISE',
+      `${dataDir} was formatted without a secure listener: drop the \`secure\` option, or format: 'always'`,
+      { cause: error },
+    );
+  }
+}
+
 /** @param {string} level */
 function log4jProperties(level) {
   return [
@@ -444,20 +615,31 @@ function log4jProperties(level) {
   ].join('\n');
 }
 
-/**
- * @param {{ format: string; kafkaLogDir: string; propertiesFile: string; jvmBase: string[] }} p
- */
-async function formatIfNeeded({ format, kafkaLogDir, propertiesFile, jvmBase }) {
+/** Whether `format` asks to format `kafkaLogDir` now; 'never' on an unformatted dir fails. */
+function mustFormat(format, kafkaLogDir) {
   const formatted = existsSync(join(kafkaLogDir, 'meta.properties'));
   if (format === 'never' && !formatted) {
     throw new BrokerError('ERR_BROKER_NOT_FORMATTED', `${kafkaLogDir} is not formatted and format is 'never'`);
   }
-  if (format === 'if-needed' && formatted) return;
-  if (format === 'never') return;
+  return format === 'always' || (format === 'if-needed' && !formatted);
+}
+
+/**
+ * Wipes `kafkaLogDir` and formats a new cluster in it; a secure listener's SCRAM users are created here (the
+ * only way to have them before the first client connects).
+ *
+ * @param {{ kafkaLogDir: string; propertiesFile: string; jvmBase: string[]; security: Security | null }} p
+ */
+async function formatStorage({ kafkaLogDir, propertiesFile, jvmBase, security }) {
   await rm(kafkaLogDir, { recursive: true, force: true });
   const args = ['-Xmx256m', '-XX:TieredStopAtLevel=1', ...jvmBase, 'kafka.tools.StorageTool', 'format'];
   // one argv word, so the value can never be parsed as an option whatever it starts with
   args.push(`--cluster-id=${randomClusterId()}`, '--config', propertiesFile);
+  if (security !== null) {
+    for (const { username, password } of [security.superUser, ...security.users]) {
+      args.push(`--add-scram=SCRAM-SHA-256=[name=${username},password=${password}]`);
+    }
+  }
   const result = await run(javaCommand(), args);
   if (result.code !== 0) {
     throw new BrokerError(
