@@ -1,4 +1,5 @@
 export { TOPICS, TOPIC_EVENT_TYPES, topicSpecs, type TopicSpec, type TopicSpecsOptions } from './topics.js';
+export { authTopicAcls, type AuthTopicAclsOptions, type AuthTopicsClient, type KafkaAcl } from './topic-acls.js';
 export { EVENT_TYPES } from './event-types.js';
 export { EVENT_LIMITS } from './security-event-token.js';
 export type { EncodeEventOptions, EventSigner } from './security-event.encoder.js';

@@ -2,5 +2,6 @@ export { KafkaConnection, type KafkaConnectionOptions, type KafkaLogLevel } from
 export { KafkaEventSource } from './kafka-event-source.js';
 export { EventProducer, type OutgoingEventRecord } from './event-producer.js';
 export { EventPublishError } from './event-publish.error.js';
-export { describeTopics, ensureTopics } from './topic-admin.js';
+export { createAcls } from './acl-admin.js';
+export { describeTopics, ensureTopics, type DescribeTopicsOptions } from './topic-admin.js';
 export { TopicReader, type TopicReaderOptions } from './topic-reader.js';

@@ -38,18 +38,32 @@ export async function ensureTopics(connection: KafkaConnection, specs: readonly 
   }
 }
 
+/** Options of {@link describeTopics}. */
+export interface DescribeTopicsOptions {
+  /**
+   * `overrides` (default): only the topic-level overrides (what `ensureTopics` set). `effective`: every config with
+   * the value the broker applies to the topic (its override, else the broker's setting, else Kafka's default).
+   */
+  configs?: 'overrides' | 'effective';
+}
+
 /**
  * Reads existing topics back in the shape of a {@link TopicSpec}: partition count, replication factor and the
- * topic-level config overrides (what `ensureTopics` set, not broker defaults). Rejects when a topic is missing.
- * Useful to check at start that an existing topic has the configs it should have.
+ * topic-level config overrides (what `ensureTopics` set, not broker defaults), or every effective config.
+ * Rejects when a topic is missing. Useful to check at start that an existing topic has the configs it should have.
  *
  * @example
  * ```ts
- * const [revocations] = await describeTopics(connection, [TOPICS.revocations]);
+ * const [revocations] = await describeTopics(connection, [TOPICS.revocations], { configs: 'effective' });
  * if (revocations.configs['cleanup.policy'] !== 'compact,delete') logger.warn('unexpected cleanup.policy');
  * ```
  */
-export async function describeTopics(connection: KafkaConnection, topics: readonly string[]): Promise<TopicSpec[]> {
+export async function describeTopics(
+  connection: KafkaConnection,
+  topics: readonly string[],
+  options: DescribeTopicsOptions = {},
+): Promise<TopicSpec[]> {
+  const effective = options.configs === 'effective';
   if (topics.length === 0) return [];
   const admin = kafkaClientOf(connection).admin();
   await admin.connect();
@@ -64,7 +78,7 @@ export async function describeTopics(connection: KafkaConnection, topics: readon
       const entries = described.resources.find((resource) => resource.resourceName === topic)?.configEntries ?? [];
       const configs = Object.fromEntries(
         entries
-          .filter((entry) => entry.configSource === ConfigSource.TOPIC_CONFIG)
+          .filter((entry) => effective || entry.configSource === ConfigSource.TOPIC_CONFIG)
           .map((entry) => [entry.configName, entry.configValue]),
       );
       return { topic, numPartitions: partitions.length, replicationFactor: partitions[0]?.replicas.length, configs };
