@@ -24,6 +24,7 @@ export {
   type ResourceServerConfig,
   type ResourceServerEnvDefaults,
 } from './config/resource-server-config.env.js';
+export { kafkaSecurityFromEnv, type KafkaSecurity } from './config/kafka-security.env.js';
 export { transportConfigFromEnv, type TransportConfig } from './config/transport-config.env.js';
 export { Public } from './nest/public.decorator.js';
 export { Scopes } from './nest/scopes.decorator.js';

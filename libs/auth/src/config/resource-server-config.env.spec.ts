@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { resourceServerConfigFromEnv } from './resource-server-config.env.js';
 
@@ -68,6 +71,35 @@ describe('resourceServerConfigFromEnv', () => {
     });
   });
 
+  it('connects to Kafka over TLS in production, with SASL from the shared variables and a password file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'resource-server-env-'));
+    const passwordFile = join(dir, 'kafka-password');
+    writeFileSync(passwordFile, 'from-the-file\n');
+    try {
+      const config = resourceServerConfigFromEnv(
+        {
+          NODE_ENV: 'production',
+          ORDERS_ISSUER: 'https://auth.example.com',
+          ORDERS_TRUST_PROXY: 'loopback',
+          KAFKA_BROKERS: 'kafka:9093',
+          KAFKA_SASL_MECHANISM: 'scram-sha-256',
+          KAFKA_SASL_USERNAME: 'orders-service',
+          KAFKA_SASL_PASSWORD_FILE: passwordFile,
+        },
+        'ORDERS',
+        defaults,
+      );
+      expect(config.auth.kafka).toEqual({
+        brokers: ['kafka:9093'],
+        clientId: 'orders-service',
+        ssl: true,
+        sasl: { mechanism: 'scram-sha-256', username: 'orders-service', password: 'from-the-file' },
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it.each([
     ['ORDERS_PORT', 'http'],
     ['ORDERS_PORT', '70000'],
@@ -75,6 +107,7 @@ describe('resourceServerConfigFromEnv', () => {
     ['ORDERS_REVOCATION_FAILURE_POLICY', 'maybe'],
     ['ORDERS_ALLOW_INSECURE_HTTP', 'yes'],
     ['KAFKA_BROKERS', 'kafka'],
+    ['KAFKA_SSL', 'on'],
   ])('names %s when its value %j does not parse', (name, value) => {
     expect(() => resourceServerConfigFromEnv({ [name]: value }, 'ORDERS', defaults)).toThrow(
       expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(name) }),

@@ -1,5 +1,6 @@
 import type { RevocationFailurePolicy } from '../auth-options.js';
 import type { AuthModuleOptions } from '../nest/auth-module.options.js';
+import { kafkaSecurityFromEnv } from './kafka-security.env.js';
 import { transportConfigFromEnv, type TransportConfig } from './transport-config.env.js';
 
 /** Per-service defaults for {@link resourceServerConfigFromEnv}. */
@@ -25,7 +26,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Builds a resource server's configuration from the environment record its config file passes in (the config
- * file is the only reader of the environment; this function is a pure parser of that record):
+ * file is the only reader of the environment; this function parses that record and reads the files it names):
  * `<PREFIX>_HOST` (default `127.0.0.1`), `<PREFIX>_PORT`, `NODE_ENV` (`production` → JSON logs), the transport
  * variables of {@link transportConfigFromEnv} (which also decide `auth.requireHttps`) and the auth variables of
  * {@link authOptionsFromEnv}. Throws a `TypeError` naming a variable that does not parse.
@@ -62,8 +63,9 @@ export function resourceServerConfigFromEnv(
  * Builds {@link AuthModuleOptions} from environment variables named `<PREFIX>_…`. Variables: `<PREFIX>_ISSUER` (default `http://127.0.0.1:3000`), `<PREFIX>_AUDIENCE`,
  * `<PREFIX>_JWKS_URI`, `<PREFIX>_ALGORITHMS` (comma list), `<PREFIX>_CLOCK_TOLERANCE_SECONDS`,
  * `<PREFIX>_REVOCATIONS_TOPIC`, `<PREFIX>_KEYS_TOPIC`, `<PREFIX>_REVOCATION_FAILURE_POLICY` (`open`|`closed`),
- * `<PREFIX>_ALLOW_INSECURE_HTTP` (`true`|`false`), and the shared `KAFKA_BROKERS` (comma list,
- * default `127.0.0.1:19092`). With `NODE_ENV=production`, `<PREFIX>_ISSUER` and `KAFKA_BROKERS` are required.
+ * `<PREFIX>_ALLOW_INSECURE_HTTP` (`true`|`false`), the shared `KAFKA_BROKERS` (comma list,
+ * default `127.0.0.1:19092`) and the shared Kafka TLS/SASL variables of {@link kafkaSecurityFromEnv}. With
+ * `NODE_ENV=production`, `<PREFIX>_ISSUER` and `KAFKA_BROKERS` are required and Kafka TLS is on by default.
  */
 function authOptionsFromEnv(env: Env, prefix: string, defaults: ResourceServerEnvDefaults): AuthModuleOptions {
   const read = (name: string): string | undefined => readVariable(env, `${prefix}_${name}`);
@@ -82,6 +84,7 @@ function authOptionsFromEnv(env: Env, prefix: string, defaults: ResourceServerEn
     kafka: {
       brokers: parseBrokers(env.KAFKA_BROKERS) ?? [devDefault(production, 'KAFKA_BROKERS', '127.0.0.1:19092')],
       clientId: defaults.clientId,
+      ...kafkaSecurityFromEnv(env, { production }),
     },
   };
 }

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { createSecureContext } from 'node:tls';
+import { readConfigFile } from './config-file.reader.js';
 
 /**
  * How a service meets its clients: HTTPS itself, a plain-HTTP port that only redirects, and the proxies allowed to
@@ -73,8 +73,8 @@ function readTls(env: Env, certName: string, keyName: string): TransportConfig['
   if (certFile === undefined || keyFile === undefined) {
     throw new TypeError(`${certName} and ${keyName} go together: set both or neither`);
   }
-  const cert = readPem(certName, certFile);
-  const key = readPem(keyName, keyFile);
+  const cert = readConfigFile(certName, certFile);
+  const key = readConfigFile(keyName, keyFile);
   try {
     // The same check the HTTPS server makes, at boot rather than on the first handshake.
     createSecureContext({ cert, key });
@@ -82,14 +82,6 @@ function readTls(env: Env, certName: string, keyName: string): TransportConfig['
     throw new TypeError(`${keyName} and ${certName} are not a usable PEM key and certificate pair`, { cause: error });
   }
   return { cert, key };
-}
-
-function readPem(name: string, file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    throw new TypeError(`${name}: cannot read ${file}`, { cause: error });
-  }
 }
 
 function parsePort(name: string, value: string | undefined): number | undefined {
