@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -86,6 +86,40 @@ describe('loadAuthServiceConfig', () => {
     expect(loadAuthServiceConfig({}).keyEncryptionKeyPrevious).toBeUndefined();
   });
 
+  it('connects to Kafka over TLS with SCRAM, reading the CA and password files it is pointed at', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'auth-config-kafka-'));
+    const caPem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    writeFileSync(join(dir, 'ca.pem'), caPem);
+    writeFileSync(join(dir, 'kafka-password'), 'scram-secret\n');
+    try {
+      const config = loadAuthServiceConfig({
+        KAFKA_SSL: 'true',
+        KAFKA_SSL_CA_FILE: join(dir, 'ca.pem'),
+        KAFKA_SASL_MECHANISM: 'scram-sha-256',
+        KAFKA_SASL_USERNAME: 'auth-service',
+        KAFKA_SASL_PASSWORD_FILE: join(dir, 'kafka-password'),
+      });
+      expect(config.kafka).toMatchObject({
+        ssl: { ca: [caPem] },
+        sasl: { mechanism: 'scram-sha-256', username: 'auth-service', password: 'scram-secret' },
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('uses TLS to Kafka in production unless KAFKA_SSL=false', () => {
+    const production = {
+      NODE_ENV: 'production',
+      AUTH_TRUST_PROXY: 'loopback',
+      AUTH_KEY_ENCRYPTION_KEY: kek,
+      AUTH_CLIENT_SECRET_HASH_KEY: hashKey,
+    };
+    expect(loadAuthServiceConfig(production).kafka.ssl).toBe(true);
+    expect(loadAuthServiceConfig({ ...production, KAFKA_SSL: 'false' }).kafka.ssl).toBeUndefined();
+    expect(loadAuthServiceConfig({}).kafka.ssl).toBeUndefined();
+  });
+
   it('never loads the dev seed in production and takes the secrets from the environment', () => {
     const config = loadAuthServiceConfig({
       NODE_ENV: 'production',
@@ -125,6 +159,17 @@ describe('loadAuthServiceConfig', () => {
     ['zero TTL', { AUTH_ACCESS_TOKEN_TTL_SECONDS: '0' }, 'AUTH_ACCESS_TOKEN_TTL_SECONDS'],
     ['bad schema', { AUTH_DATABASE_SCHEMA: 'a;drop' }, 'AUTH_DATABASE_SCHEMA'],
     ['bad brokers', { KAFKA_BROKERS: 'localhost' }, 'KAFKA_BROKERS'],
+    [
+      'SASL without a password',
+      { KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_USERNAME: 'a' },
+      'KAFKA_SASL_PASSWORD',
+    ],
+    ['missing Kafka CA file', { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: '/nonexistent/ca.pem' }, 'KAFKA_SSL_CA_FILE'],
+    [
+      'a revocation retention shorter than token lifetime + 300 s',
+      { AUTH_ACCESS_TOKEN_TTL_SECONDS: '3600', AUTH_REVOCATION_RETENTION_MS: '3600000' },
+      'AUTH_REVOCATION_RETENTION_MS',
+    ],
     ['bad topic', { AUTH_REVOCATIONS_TOPIC: 'a b' }, 'AUTH_REVOCATIONS_TOPIC'],
     ['bad issuer', { AUTH_ISSUER: 'not a url' }, 'AUTH_ISSUER'],
     ['bad boolean', { AUTH_OUTBOX_RELAY_ENABLED: 'yes' }, 'AUTH_OUTBOX_RELAY_ENABLED'],

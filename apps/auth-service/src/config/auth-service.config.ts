@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { registerAs } from '@nestjs/config';
-import { transportConfigFromEnv, type TransportConfig } from '@app/auth';
+import { kafkaSecurityFromEnv, transportConfigFromEnv, type KafkaSecurity, type TransportConfig } from '@app/auth';
 import { TOPICS } from '@app/events';
 import { findRepoPath } from '../common/repo-path.js';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/signing-key.generator.js';
+import { minRevocationRetentionMs } from '../outbox/topic-config.check.js';
 import { parseDevSeed, type DevSeed } from './dev-seed.js';
 
 /** Runtime modes; `production` disables the dev seed and every dev default for secrets. */
@@ -70,7 +71,8 @@ export interface AuthServiceConfig {
     /** AUTH_DATABASE_SCHEMA, default `public`; created if missing. */
     schema: string;
   };
-  kafka: {
+  /** Also `ssl` and `sasl` from KAFKA_SSL, KAFKA_SSL_CA_FILE and KAFKA_SASL_* (see `kafkaSecurityFromEnv`). */
+  kafka: KafkaSecurity & {
     /** KAFKA_BROKERS, comma list, default `127.0.0.1:19092`. */
     brokers: string[];
     /** AUTH_KAFKA_CLIENT_ID, default `auth-service`. */
@@ -79,7 +81,10 @@ export interface AuthServiceConfig {
     revocationsTopic: string;
     /** AUTH_KEYS_TOPIC, default `auth.keys.v1`. */
     keysTopic: string;
-    /** AUTH_REVOCATION_RETENTION_MS, default 7 days: `retention.ms` of the revocations topic. */
+    /**
+     * AUTH_REVOCATION_RETENTION_MS, default 7 days: `retention.ms` of the revocations topic; at least the access
+     * token lifetime plus the largest clock tolerance (300 s).
+     */
     revocationRetentionMs: number;
   };
   outbox: {
@@ -272,6 +277,19 @@ export function loadAuthServiceConfig(env: Env): AuthServiceConfig {
   if (brokers.length === 0 || brokers.some((b) => !/^[^\s:]+:\d+$/.test(b))) {
     throw new TypeError('KAFKA_BROKERS must be a comma list of host:port');
   }
+  const accessTokenTtlSeconds = integer(
+    env,
+    'AUTH_ACCESS_TOKEN_TTL_SECONDS',
+    AUTH_SERVICE_DEFAULTS.accessTokenTtlSeconds,
+    1,
+    86400,
+  );
+  const revocationRetentionMs = integer(
+    env,
+    'AUTH_REVOCATION_RETENTION_MS',
+    AUTH_SERVICE_DEFAULTS.revocationRetentionMs,
+    minRevocationRetentionMs(accessTokenTtlSeconds),
+  );
   const minBackoffMs = AUTH_SERVICE_DEFAULTS.outboxMinBackoffMs;
   const maxBackoffMs = AUTH_SERVICE_DEFAULTS.outboxMaxBackoffMs;
   return {
@@ -280,13 +298,7 @@ export function loadAuthServiceConfig(env: Env): AuthServiceConfig {
     port,
     issuer,
     transport,
-    accessTokenTtlSeconds: integer(
-      env,
-      'AUTH_ACCESS_TOKEN_TTL_SECONDS',
-      AUTH_SERVICE_DEFAULTS.accessTokenTtlSeconds,
-      1,
-      86400,
-    ),
+    accessTokenTtlSeconds,
     keyEncryptionKey: secretKey(env, 'AUTH_KEY_ENCRYPTION_KEY', devSeed?.keyEncryptionKey, 32, 32),
     keyEncryptionKeyPrevious: optionalSecretKey(env, 'AUTH_KEY_ENCRYPTION_KEY_PREVIOUS', 32, 32),
     keys: { ...keyTimeline(env), signingAlgorithm: signingAlgorithm(env) },
@@ -318,14 +330,10 @@ export function loadAuthServiceConfig(env: Env): AuthServiceConfig {
     kafka: {
       brokers,
       clientId: read(env, 'AUTH_KAFKA_CLIENT_ID') ?? AUTH_SERVICE_DEFAULTS.kafkaClientId,
+      ...kafkaSecurityFromEnv(env, { production: mode === 'production' }),
       revocationsTopic: topicName(env, 'AUTH_REVOCATIONS_TOPIC', AUTH_SERVICE_DEFAULTS.revocationsTopic),
       keysTopic: topicName(env, 'AUTH_KEYS_TOPIC', AUTH_SERVICE_DEFAULTS.keysTopic),
-      revocationRetentionMs: integer(
-        env,
-        'AUTH_REVOCATION_RETENTION_MS',
-        AUTH_SERVICE_DEFAULTS.revocationRetentionMs,
-        60_000,
-      ),
+      revocationRetentionMs,
     },
     outbox: {
       relayEnabled: boolean(env, 'AUTH_OUTBOX_RELAY_ENABLED', true),

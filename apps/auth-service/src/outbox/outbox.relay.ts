@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { describeError, topicSpecs } from '@app/events';
-import { EventProducer, KafkaConnection, ensureTopics } from '@app/events/kafka';
+import { EventProducer, KafkaConnection, describeTopics, ensureTopics } from '@app/events/kafka';
 import { toEventLogger } from '@app/auth';
 import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
 import { ADVISORY_LOCKS, CHANNELS, Database, type AdvisoryLock, type Listener } from '../storage/database.js';
 import { markOutboxSent, readUnsentOutbox, type OutboxRecord } from './outbox.repository.js';
 import { OutboxSignal } from './outbox.signal.js';
+import { checkTopicConfigs, minRevocationRetentionMs, TopicConfigError } from './topic-config.check.js';
 
 /** Longest time shutdown waits for an in-flight Kafka call before closing the producer anyway. */
 const STOP_TIMEOUT_MS = 10_000;
@@ -29,12 +30,14 @@ export function groupByTopicRuns(records: readonly OutboxRecord[]): OutboxRecord
 }
 
 /**
- * Publishes the outbox to Kafka: ensures the topics, then sends unsent rows in id order in batches and marks them
- * sent. Woken right after each commit ({@link OutboxSignal}) with a poll interval as fallback. On any failure the
- * rows stay, the error is logged (no record contents) and the step is retried with exponential backoff
- * (100 ms → 5 s, forever). Only the instance holding the relay advisory lock publishes, so order holds with
- * several instances. Delivery is at least once (a crash between send and mark re-sends; records are keyed and
- * idempotent for consumers).
+ * Publishes the outbox to Kafka: ensures the topics and checks their configs ({@link checkTopicConfigs}), then
+ * sends unsent rows in id order in batches and marks them sent. Topics whose settings would lose events make the
+ * start fail ({@link TopicConfigError}); found later (Kafka was down at start), nothing is published into them and
+ * the check is retried like any failure. Woken right after each commit ({@link OutboxSignal}) with a poll interval
+ * as fallback. On any failure the rows stay, the error is logged (no record contents) and the step is retried
+ * with exponential backoff (100 ms → 5 s, forever). Only the instance holding the relay advisory lock publishes,
+ * so order holds with several instances. Delivery is at least once (a crash between send and mark re-sends;
+ * records are keyed and idempotent for consumers).
  *
  * @example
  * // started by Nest on module init; a writer wakes it after committing:
@@ -52,6 +55,8 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
   private listener: Listener | undefined;
   private markReady: () => void = () => undefined;
   private readonly ready = new Promise<void>((resolve) => (this.markReady = resolve));
+  private markMisconfigured: (error: TopicConfigError) => void = () => undefined;
+  private readonly misconfigured = new Promise<TopicConfigError>((resolve) => (this.markMisconfigured = resolve));
 
   constructor(
     @Inject(Database) private readonly db: Database,
@@ -61,7 +66,8 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Starts the relay and waits (at most `outbox.startupWaitMs`) until the topics exist, so services started after
-   * this one find them. Kafka being down does not block start-up.
+   * this one find them. Kafka being down does not block start-up; topics with settings that would lose events
+   * make it fail with {@link TopicConfigError}.
    */
   async onModuleInit(): Promise<void> {
     if (!this.config.outbox.relayEnabled) {
@@ -71,10 +77,14 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
     this.loop = this.run();
     const { startupWaitMs } = this.config.outbox;
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), startupWaitMs)));
-    const late = await Promise.race([this.ready.then(() => false), timedOut]);
+    const timedOut = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), startupWaitMs)));
+    const outcome = await Promise.race([this.ready.then(() => 'ready' as const), this.misconfigured, timedOut]);
     clearTimeout(timer);
-    if (late)
+    if (outcome instanceof TopicConfigError) {
+      await this.onModuleDestroy();
+      throw outcome;
+    }
+    if (outcome === 'late')
       this.logger.warn({
         msg: 'Kafka not ready at start-up; starting anyway, the outbox relay keeps retrying',
         waitedMs: startupWaitMs,
@@ -109,11 +119,20 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
         if (result === 'more') continue;
         await this.signal.wait(pollIntervalMs);
       } catch (error) {
-        this.logger.warn({
-          msg: 'outbox relay step failed; rows kept, retrying',
-          error: describeError(error),
-          retryInMs: backoff,
-        });
+        if (error instanceof TopicConfigError) {
+          this.markMisconfigured(error);
+          this.logger.error({
+            msg: 'Kafka topics would lose events; nothing is published until they are fixed',
+            error: describeError(error),
+            retryInMs: backoff,
+          });
+        } else {
+          this.logger.warn({
+            msg: 'outbox relay step failed; rows kept, retrying',
+            error: describeError(error),
+            retryInMs: backoff,
+          });
+        }
         await this.closeProducer();
         await this.sleep(backoff);
         backoff = Math.min(backoff * 2, maxBackoffMs);
@@ -195,26 +214,27 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
   }
 
   private kafkaConnection(): KafkaConnection {
-    const { kafka } = this.config;
-    this.connection ??= new KafkaConnection(
-      { brokers: kafka.brokers, clientId: kafka.clientId },
-      toEventLogger(new Logger('Kafka')),
-    );
+    const { brokers, clientId, ssl, sasl } = this.config.kafka;
+    this.connection ??= new KafkaConnection({ brokers, clientId, ssl, sasl }, toEventLogger(new Logger('Kafka')));
     return this.connection;
   }
 
-  /** Every instance (relay holder or standby) makes sure the topics exist; start-up waits for this. */
+  /**
+   * Every instance (relay holder or standby) makes sure the topics exist and have settings that keep every event
+   * as long as it matters (existing topics are never altered); start-up waits for this.
+   */
   private async ensureTopicsOnce(): Promise<void> {
     if (this.topicsReady) return;
-    const { kafka } = this.config;
-    await ensureTopics(
-      this.kafkaConnection(),
-      topicSpecs({
-        revocationRetentionMs: kafka.revocationRetentionMs,
-        revocationsTopic: kafka.revocationsTopic,
-        keysTopic: kafka.keysTopic,
-      }),
-    );
+    const { revocationRetentionMs, revocationsTopic, keysTopic } = this.config.kafka;
+    const connection = this.kafkaConnection();
+    await ensureTopics(connection, topicSpecs({ revocationRetentionMs, revocationsTopic, keysTopic }));
+    const described = await describeTopics(connection, [revocationsTopic, keysTopic], { configs: 'effective' });
+    const mismatches = checkTopicConfigs(described, {
+      revocationsTopic,
+      keysTopic,
+      minRevocationRetentionMs: minRevocationRetentionMs(this.config.accessTokenTtlSeconds),
+    });
+    if (mismatches.length > 0) throw new TopicConfigError(mismatches);
     this.topicsReady = true;
     this.markReady();
   }
