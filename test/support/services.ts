@@ -72,8 +72,13 @@ async function start<App extends INestApplication>({
   });
   await http.configure(app);
   configure?.(app);
-  const { url, redirectUrl } = await listen(app, { host: '127.0.0.1', port, transport: config.transport });
-  return { app, url, redirectUrl, close: () => app.close() };
+  try {
+    const { url, redirectUrl } = await listen(app, { host: '127.0.0.1', port, transport: config.transport });
+    return { app, url, redirectUrl, close: () => app.close() };
+  } catch (error) {
+    await app.close(); // a service refusing to start leaves no connection, pool or timer behind
+    throw error;
+  }
 }
 
 /**
@@ -110,12 +115,12 @@ export async function startAuthService(
   return { ...service, config };
 }
 
-/** Resource-server settings a test may change (a gated JWKS URI, another broker, TLS or proxy variables). */
+/** Resource-server settings a test may change (a gated JWKS URI, another broker, TLS, proxy or Kafka variables). */
 export interface ResourceServerSetup {
   readonly issuer: string;
   readonly kafka: KafkaSetup;
   readonly jwksUri?: string;
-  /** More `<PREFIX>_…` variables for the config file, e.g. `<PREFIX>_TLS_CERT_FILE`. */
+  /** More variables for the config file, e.g. `<PREFIX>_TLS_CERT_FILE`, `KAFKA_SASL_USERNAME`. */
   readonly env?: Record<string, string | undefined>;
   /**
    * The CA of an `https:` issuer. `NODE_EXTRA_CA_CERTS` (what `npm start -- --tls` gives each service process) is
