@@ -15,7 +15,13 @@ import {
 import { startBroker, type BrokerHandle, type ScramUser } from '../tools/kafka/broker.mjs';
 import { createCertificates, type CertificatePaths } from '../tools/tls/certificates.mjs';
 import { callWithToken, clientCredentialsToken, CLIENTS, revokeToken } from './support/oauth-client.js';
-import { startAuthService, startOrdersService, uniqueKafkaSetup, type KafkaSetup } from './support/services.js';
+import {
+  startAuthService,
+  startOrdersService,
+  uniqueKafkaSetup,
+  type KafkaSetup,
+  type RunningService,
+} from './support/services.js';
 import { waitFor } from './support/wait-for.js';
 
 /**
@@ -118,37 +124,53 @@ afterAll(async () => {
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
+/** Polls `url` with `token` until it is no longer accepted; returns that answer. */
+function refusal(url: string, token: string) {
+  return waitFor(`${url} to refuse the revoked token`, async () => {
+    const response = await callWithToken(url, token);
+    return response.status === 200 ? undefined : response;
+  });
+}
+
 describe('the auth service and a resource server over SASL_SSL with SCRAM', () => {
+  let auth: Awaited<ReturnType<typeof startAuthService>>;
+  let orders: RunningService;
+
+  beforeAll(async () => {
+    auth = await startAuthService(kafka, await secureKafkaEnv(users.auth));
+    orders = await startOrdersService({ issuer: auth.config.issuer, kafka, env: await secureKafkaEnv(users.orders) });
+    await waitFor(
+      'orders-service readiness',
+      async () => ((await fetch(`${orders.url}/health`)).ok ? true : undefined),
+      {
+        timeoutMs: 30_000,
+      },
+    );
+  });
+
+  afterAll(async () => {
+    await orders?.close();
+    await auth?.close();
+  });
+
   it('refuses at orders-service a token revoked at the auth service', async () => {
-    const auth = await startAuthService(kafka, await secureKafkaEnv(users.auth));
-    try {
-      const orders = await startOrdersService({
-        issuer: auth.config.issuer,
-        kafka,
-        env: await secureKafkaEnv(users.orders),
-      });
-      try {
-        await waitFor(
-          'orders-service readiness',
-          async () => ((await fetch(`${orders.url}/health`)).ok ? true : undefined),
-          {
-            timeoutMs: 30_000,
-          },
-        );
-        const token = await clientCredentialsToken(auth.url, CLIENTS.demo, 'orders:read');
-        expect((await callWithToken(`${orders.url}/orders`, token)).status).toBe(200);
-        expect(await revokeToken(auth.url, CLIENTS.demo, token)).toBe(200);
-        const refused = await waitFor('orders-service to refuse the revoked token', async () => {
-          const response = await callWithToken(`${orders.url}/orders`, token);
-          return response.status === 200 ? undefined : response;
-        });
-        expect(refused).toMatchObject({ status: 401, body: { errorCode: 'ERR_TOKEN_REVOKED' } });
-      } finally {
-        await orders.close();
-      }
-    } finally {
-      await auth.close();
-    }
+    const token = await clientCredentialsToken(auth.url, CLIENTS.demo, 'orders:read');
+    expect((await callWithToken(`${orders.url}/orders`, token)).status).toBe(200);
+    expect(await revokeToken(auth.url, CLIENTS.demo, token)).toBe(200);
+    expect(await refusal(`${orders.url}/orders`, token)).toMatchObject({
+      status: 401,
+      body: { errorCode: 'ERR_TOKEN_REVOKED' },
+    });
+  });
+
+  it("refuses at the auth service's own /admin (its guard reads the topics too) a revoked admin token", async () => {
+    const token = await clientCredentialsToken(auth.url, CLIENTS.admin, 'auth:admin');
+    expect((await callWithToken(`${auth.url}/admin/keys`, token)).status).toBe(200);
+    expect(await revokeToken(auth.url, CLIENTS.admin, token)).toBe(200);
+    expect(await refusal(`${auth.url}/admin/keys`, token)).toMatchObject({
+      status: 401,
+      body: { errorCode: 'ERR_TOKEN_REVOKED' },
+    });
   });
 });
 

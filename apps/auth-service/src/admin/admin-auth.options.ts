@@ -33,7 +33,12 @@ export function adminAuthOptions(config: AuthServiceConfig, keys: SigningKeyStor
     // Every algorithm a key of ours may have: a token signed by any key we publish must verify here.
     algorithms: SIGNING_ALGORITHMS,
     topics: { revocations: config.kafka.revocationsTopic, keys: config.kafka.keysTopic },
-    kafka: { brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}.admin-guard` },
+    kafka: {
+      brokers: config.kafka.brokers,
+      clientId: `${config.kafka.clientId}.admin-guard`,
+      ssl: config.kafka.ssl,
+      sasl: config.kafka.sasl,
+    },
     // Keys change at run time (rotation, revocation): read the store on every load, never a copy.
     loadKeys: async () => keys.jwks().keys,
     jwks: { cooldownMs: OWN_KEYS_COOLDOWN_MS },
