@@ -10,6 +10,7 @@ import {
   ensureTopics,
   EventProducer,
   KafkaConnection,
+  TopicReader,
   type KafkaConnectionOptions,
 } from '@app/events/kafka';
 import { startBroker, type BrokerHandle, type ScramUser } from '../tools/kafka/broker.mjs';
@@ -201,6 +202,46 @@ describe('ACLs: only the auth service writes the auth topics', () => {
       await producer.disconnect();
     }
   });
+});
+
+describe('a reader whose consumer the Kafka client gives up on', () => {
+  it('starts a new consumer, and catches up once it may read the topic', async () => {
+    const topic = `e2e.late-grant.${run}`;
+    const admin = connection(broker.superUser!);
+    await ensureTopics(admin, [{ topic, numPartitions: 1, configs: {} }]);
+    const producer = new EventProducer(admin);
+    await producer.connect();
+    await producer.send(topic, [{ key: 'k', value: 'before the grant' }]);
+    await producer.disconnect();
+    // Describe but not read: the offsets can be fetched, every fetch of records is refused (not retriable).
+    const acl = (operation: 'describe' | 'read') =>
+      ({
+        principal: 'User:orders-service',
+        resourceType: 'topic',
+        resourceName: topic,
+        patternType: 'literal',
+        operation,
+      }) as const;
+    await createAcls(admin, [acl('describe')]);
+    const received: string[] = [];
+    const reader = new TopicReader(connection(users.orders), {
+      topic,
+      groupIdPrefix: 'orders-service.late-grant',
+      onRecord: async (record) => void received.push(record.value ?? ''),
+    });
+    await reader.start();
+    try {
+      await waitFor('the consumer to be given up on', () => (reader.running ? undefined : true), { timeoutMs: 30_000 });
+      expect(reader.caughtUp).toBe(false);
+      await createAcls(admin, [acl('read')]);
+      await waitFor('the new consumer to catch up', () => (reader.running && reader.caughtUp ? true : undefined), {
+        timeoutMs: 60_000,
+      });
+      expect(received).toEqual(['before the grant']);
+    } finally {
+      await reader.stop();
+    }
+  }, 120_000);
 });
 
 describe('authentication and TLS', () => {

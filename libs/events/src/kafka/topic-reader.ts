@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Admin, Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { describeError } from '../describe-error.js';
 import type { EventLogger } from '../event-logger.js';
 import type { EventRecord } from '../event-record.js';
@@ -28,7 +28,7 @@ export interface TopicReaderOptions {
   maxWaitTimeInMs?: number;
 }
 
-type ReaderState = 'idle' | 'running' | 'stopped' | 'crashed';
+type ReaderState = 'idle' | 'running' | 'recovering' | 'stopped';
 
 const STARTUP_BACKOFF_MS = { initial: 200, max: 5000 };
 const LOW_WATERMARK_RECHECK_MS = 1000;
@@ -45,8 +45,11 @@ const HEARTBEAT_SLICE_MS = 1000;
  * - Broker loss is retried forever (the Kafka client restarts the consumer); a record already handed to `onRecord`
  *   successfully is not handed again after such a restart.
  * - The reader never creates its topic: while the topic is missing it keeps waiting (and is not caught up).
- * - `running` turns false after `stop()` or after a crash the client does not restart from (e.g. authorization
- *   failure); `whenCaughtUp()` then rejects if it had not resolved yet.
+ * - A crash the Kafka client does not restart from (kafkajs gives up on some errors, e.g. no group coordinator
+ *   during a long outage, or an authorization failure) does not end the reader: it starts a new consumer after a
+ *   backoff, for as long as it runs, and must catch up again (to the high watermarks of that moment) before
+ *   `caughtUp` is true again. Meanwhile `running` is false, so readiness and fail-closed services see the gap.
+ * - `running` turns false after `stop()`, and while a crashed consumer is being replaced.
  *
  * @example
  * ```ts
@@ -67,13 +70,16 @@ export class TopicReader {
   private readonly topic: string;
   private readonly onRecord: (record: EventRecord) => Promise<void>;
   private readonly logger: EventLogger;
-  private readonly consumer: Consumer;
+  private readonly kafka: Kafka;
+  private readonly maxWaitTimeInMs: number;
+  private consumer: Consumer;
   private readonly admin: Admin;
   private readonly backoff: { initialMs: number; maxMs: number };
   private readonly abort = new AbortController();
   private readonly caughtUpSignal: Deferred;
   private state: ReaderState = 'idle';
   private startup: Promise<void> | undefined;
+  private recovery: Promise<void> | undefined;
   /** Last offset handed to onRecord successfully, per partition. */
   private readonly delivered = new Map<number, bigint>();
   /** Last offset to reach per non-empty partition, from the high watermarks taken at start. */
@@ -89,33 +95,14 @@ export class TopicReader {
     this.backoff = { initialMs: options.retryBackoff?.initialMs ?? 100, maxMs: options.retryBackoff?.maxMs ?? 5000 };
     this.groupId = `${options.groupIdPrefix}.${randomUUID()}`;
     this.caughtUpSignal = deferred();
-    const kafka = kafkaClientOf(connection);
-    this.admin = kafka.admin({ retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 2 } });
-    this.consumer = kafka.consumer({
-      groupId: this.groupId,
-      sessionTimeout: 6000,
-      rebalanceTimeout: 10000,
-      heartbeatInterval: 1000,
-      minBytes: 1,
-      maxWaitTimeInMs: options.maxWaitTimeInMs ?? 100,
-      allowAutoTopicCreation: false,
-      retry: {
-        initialRetryTime: 100,
-        maxRetryTime: 2000,
-        retries: 5,
-        // Transient failures (broker gone, coordinator moving) restart the consumer for as long as we run.
-        restartOnFailure: async () => this.state === 'running',
-      },
-    });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.onJoined());
-    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) =>
-      this.onBatchEnd(payload.partition, payload.batchSize, payload.lastOffset),
-    );
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => this.onCrash(payload.error, payload.restart));
+    this.kafka = kafkaClientOf(connection);
+    this.maxWaitTimeInMs = options.maxWaitTimeInMs ?? 100;
+    this.admin = this.kafka.admin({ retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 2 } });
+    this.consumer = this.newConsumer();
   }
 
   /**
-   * True once everything present at start has been handed to `onRecord`; stays true.
+   * True once everything present at start (or at the last recovery from a crash) has been handed to `onRecord`.
    *
    * @example
    * ```ts
@@ -127,7 +114,7 @@ export class TopicReader {
   }
 
   /**
-   * True between `start()` and `stop()`, unless the consumer crashed for good.
+   * True between `start()` and `stop()`, except while a crashed consumer is being replaced.
    *
    * @example
    * ```ts
@@ -162,7 +149,7 @@ export class TopicReader {
   }
 
   /**
-   * Resolves once caught up; rejects if the reader stops or crashes for good before that.
+   * Resolves once caught up; rejects if the reader stops before that.
    *
    * @example
    * ```ts
@@ -189,6 +176,7 @@ export class TopicReader {
     this.caughtUpSignal.reject(new Error('TopicReader stopped before catching up'));
     if (!wasStarted) return;
     await this.startup;
+    await this.recovery;
     await this.consumer.disconnect();
     await this.admin.disconnect();
     this.logger.info('topic reader stopped', { topic: this.topic, groupId: this.groupId });
@@ -325,14 +313,54 @@ export class TopicReader {
 
   private onCrash(error: Error, restart: boolean): void {
     if (restart || this.state !== 'running') return;
-    this.state = 'crashed';
-    this.abort.abort();
-    this.logger.error('topic reader crashed and will not restart', {
+    this.state = 'recovering';
+    this.logger.error('topic reader consumer crashed; starting a new one', {
       topic: this.topic,
       groupId: this.groupId,
       error: describeError(error),
     });
-    this.caughtUpSignal.reject(new Error('TopicReader crashed before catching up', { cause: error }));
+    this.recovery = this.recover().catch((failure: unknown) => {
+      this.logger.error('topic reader recovery failed', { topic: this.topic, error: describeError(failure) });
+    });
+  }
+
+  /** A new consumer in the same group, caught up again before the reader counts as caught up. */
+  private async recover(): Promise<void> {
+    await this.consumer.disconnect().catch(() => undefined);
+    await sleep(STARTUP_BACKOFF_MS.max, this.abort.signal);
+    if (this.state !== 'recovering') return;
+    this.consumer = this.newConsumer();
+    this.joined = false;
+    this.targets = undefined;
+    this.isCaughtUp = false;
+    this.state = 'running';
+    this.startup = this.startConsuming();
+    await this.startup;
+  }
+
+  private newConsumer(): Consumer {
+    const consumer = this.kafka.consumer({
+      groupId: this.groupId,
+      sessionTimeout: 6000,
+      rebalanceTimeout: 10000,
+      heartbeatInterval: 1000,
+      minBytes: 1,
+      maxWaitTimeInMs: this.maxWaitTimeInMs,
+      allowAutoTopicCreation: false,
+      retry: {
+        initialRetryTime: 100,
+        maxRetryTime: 2000,
+        retries: 5,
+        // Transient failures (broker gone, coordinator moving) restart the consumer for as long as we run.
+        restartOnFailure: async () => this.state === 'running',
+      },
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => this.onJoined());
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) =>
+      this.onBatchEnd(payload.partition, payload.batchSize, payload.lastOffset),
+    );
+    consumer.on(consumer.events.CRASH, ({ payload }) => this.onCrash(payload.error, payload.restart));
+    return consumer;
   }
 
   private checkCaughtUp(): void {
