@@ -33,3 +33,4 @@ export type { EventRecord } from './event-record.js';
 export type { EventSource, EventSubscription, EventSubscriptionOptions } from './event-source.js';
 export { silentEventLogger, type EventLogger } from './event-logger.js';
 export { describeError } from './describe-error.js';
+export { isCanonicalCompactJws } from './compact-jws.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { CompactSign, exportSPKI, generateKeyPair, type CryptoKey } from 'jose';
+import { respellSignature } from '../../../test/support/crafted-tokens.js';
 import { EVENT_TYPES } from './event-types.js';
 import { EventVerificationError, type EventVerificationErrorCode } from './event-verification.error.js';
 import { encodeRevocationEvent } from './revocation-event.encoder.js';
@@ -214,6 +215,7 @@ describe('the generic check and the revocation parser reject', () => {
     ['alg not in the allow-list', () => encode(), 'ERR_EVENT_SIGNATURE_INVALID', { algorithms: ['EdDSA'] }],
     ['signature by another key', () => sign(claims(), {}, otherKeys.privateKey), 'ERR_EVENT_SIGNATURE_INVALID'],
     ['tampered payload', tampered, 'ERR_EVENT_SIGNATURE_INVALID'],
+    ['a respelled signature (same bytes)', async () => respellSignature(await encode()), 'ERR_EVENT_MALFORMED'],
     ['wrong iss', () => sign(claims({ iss: 'http://evil' })), 'ERR_EVENT_CLAIMS_INVALID'],
     ['wrong aud', () => sign(claims({ aud: 'billing-service' })), 'ERR_EVENT_CLAIMS_INVALID'],
     ['aud missing', () => sign(claims({ aud: undefined })), 'ERR_EVENT_CLAIMS_INVALID', { audience: undefined }],

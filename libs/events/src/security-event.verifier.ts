@@ -6,6 +6,7 @@ import {
   type KeyObject,
   type ProtectedHeaderParameters,
 } from 'jose';
+import { isCanonicalCompactJws } from './compact-jws.js';
 import { assertEventAlgorithms } from './event-algorithms.js';
 import { failEvent as fail, type EventVerificationErrorCode } from './event-verification.error.js';
 import {
@@ -132,6 +133,7 @@ function assertSize(jws: unknown, maxBytes: number): asserts jws is string {
 }
 
 function readHeader(jws: string, algorithms: readonly string[]): { kid: string; alg: string } {
+  if (!isCanonicalCompactJws(jws)) fail('ERR_EVENT_MALFORMED', 'event is not a canonical compact JWS');
   let header: ProtectedHeaderParameters;
   try {
     header = decodeProtectedHeader(jws);

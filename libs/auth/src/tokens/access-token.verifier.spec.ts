@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
 import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
+import { respellSignature } from '../../../../test/support/crafted-tokens.js';
 import { KeyNotFoundError, KeyResolver, type VerificationKey } from '../keys/verification-key.js';
 import { AccessTokenVerifier } from './access-token.verifier.js';
 
@@ -148,6 +149,11 @@ describe('AccessTokenVerifier', () => {
     [
       'crit header',
       () => hmacSigned({ alg: 'ES256', kid: 'k1', typ: 'at+jwt', crit: ['x'], x: 1 }, claims(), 'x'),
+      'ERR_TOKEN_MALFORMED',
+    ],
+    [
+      'a respelled signature (same bytes, other unused low bits in the last character)',
+      async () => respellSignature(await sign(claims())),
       'ERR_TOKEN_MALFORMED',
     ],
     ['garbage', () => 'not-a-jwt', 'ERR_TOKEN_MALFORMED'],

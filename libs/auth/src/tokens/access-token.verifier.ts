@@ -1,4 +1,5 @@
 import { decodeProtectedHeader, errors, jwtVerify, type ProtectedHeaderParameters } from 'jose';
+import { isCanonicalCompactJws } from '@app/events';
 import { InvalidTokenError, type InvalidTokenCode } from '../errors/auth.errors.js';
 import {
   KeyNotFoundError,
@@ -83,14 +84,14 @@ export class AccessTokenVerifier {
   }
 
   private readHeader(token: string): ProtectedHeaderParameters & { alg: string; kid: string } {
+    if (!isCanonicalCompactJws(token)) {
+      throw new InvalidTokenError('ERR_TOKEN_MALFORMED', 'Token is not a canonical compact JWS');
+    }
     let header: ProtectedHeaderParameters;
     try {
       header = decodeProtectedHeader(token);
     } catch (error) {
-      throw new InvalidTokenError('ERR_TOKEN_MALFORMED', 'Token is not a compact JWS', { cause: error });
-    }
-    if (token.split('.').length !== 3) {
-      throw new InvalidTokenError('ERR_TOKEN_MALFORMED', 'Token is not a compact JWS');
+      throw new InvalidTokenError('ERR_TOKEN_MALFORMED', 'Token header is not a JSON object', { cause: error });
     }
     if (typeof header.typ !== 'string' || !ACCESS_TOKEN_TYPES.has(header.typ.toLowerCase())) {
       throw new InvalidTokenError('ERR_TOKEN_TYPE_INVALID', 'Header typ is not at+jwt');
