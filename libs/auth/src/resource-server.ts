@@ -49,7 +49,7 @@ const KEY_RETRY_MS = { initial: 250, max: 5_000 };
  * const server = new ResourceServer({ issuer: 'https://auth.example.com', audience: 'orders-service' },
  *   new KafkaEventSource(new KafkaConnection({ brokers: ['kafka:9092'], clientId: 'orders-service' })));
  * server.start();
- * const token = await server.authenticate(request.headers.authorization, ['orders:read'], { secure: true });
+ * const token = await server.authenticate(request.headersDistinct.authorization, ['orders:read'], { secure: true });
  * await server.stop();
  * ```
  */
@@ -100,11 +100,12 @@ export class ResourceServer {
 
   /**
    * The whole check of a request's `Authorization` header: transport → extract → verify → claims → revocation →
-   * scopes. `transport` says whether the request arrived over HTTPS; with `requireHttps` a request not known to be
+   * scopes. Give every line of the field (Node's `headersDistinct.authorization`) so a repeated one is refused.
+   * `transport` says whether the request arrived over HTTPS; with `requireHttps` a request not known to be
    * secure is refused. Resolves with the verified token, rejects with an `AuthError`.
    */
   authenticate(
-    authorization: string | string[] | undefined,
+    authorization: string | readonly string[] | undefined,
     requiredScopes: readonly string[],
     transport?: RequestTransport,
   ): Promise<AuthenticatedToken> {

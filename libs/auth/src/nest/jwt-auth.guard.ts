@@ -1,5 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import type { IncomingMessage } from 'node:http';
 import { ResourceServer } from '../resource-server.js';
 import { AUTHENTICATED_TOKEN, type AuthenticatedRequest } from './authenticated-request.js';
 import { Public } from './public.decorator.js';
@@ -37,9 +38,19 @@ export class JwtAuthGuard implements CanActivate {
     const merged = this.reflector.getAllAndMerge(RequiredScopes, [context.getClass(), context.getHandler()]) ?? [];
     const requiredScopes = [...new Set(merged)];
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    request[AUTHENTICATED_TOKEN] = await this.server.authenticate(request.headers.authorization, requiredScopes, {
+    request[AUTHENTICATED_TOKEN] = await this.server.authenticate(authorizationLines(request), requiredScopes, {
       secure: request.protocol === 'https',
     });
     return true;
   }
+}
+
+/**
+ * Every `Authorization` line of the request. Node's `headers` keeps only the first line of a field that cannot be
+ * a list, so a second one (which a proxy in front may have read instead) would pass unseen; `headersDistinct`
+ * keeps them all. Express's request is Node's message, Fastify's wraps it in `raw`.
+ */
+function authorizationLines(request: AuthenticatedRequest & { raw?: IncomingMessage }): string | string[] | undefined {
+  const message: Partial<IncomingMessage> = request.raw ?? request;
+  return message.headersDistinct?.authorization ?? request.headers.authorization;
 }

@@ -6,6 +6,7 @@ describe('extractBearerToken', () => {
     ['Bearer abc.def.ghi', 'abc.def.ghi'],
     ['bearer abc.def.ghi', 'abc.def.ghi'],
     ['Bearer   a-b_c~d+e/f==', 'a-b_c~d+e/f=='],
+    [['Bearer abc.def.ghi'], 'abc.def.ghi'],
   ])('extracts the token from %j', (header, expected) => {
     expect(extractBearerToken(header, 8192)).toBe(expected);
   });
@@ -19,7 +20,10 @@ describe('extractBearerToken', () => {
     ['Bearer a b', 'ERR_INVALID_REQUEST'],
     ['Bearer a=b', 'ERR_INVALID_REQUEST'],
     ['Bearer a,b', 'ERR_INVALID_REQUEST'],
+    [[], 'ERR_TOKEN_MISSING'],
     [['Bearer a', 'Bearer b'], 'ERR_INVALID_REQUEST'],
+    [['Bearer a', 'Bearer a'], 'ERR_INVALID_REQUEST'],
+    [['', 'Bearer a'], 'ERR_INVALID_REQUEST'],
     [`Bearer ${'a'.repeat(300)}`, 'ERR_INVALID_REQUEST'],
   ])('refuses %j with %s', (header, code) => {
     expect(() => extractBearerToken(header, 256)).toThrow(expect.objectContaining({ code }));

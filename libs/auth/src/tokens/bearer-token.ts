@@ -4,28 +4,31 @@ import { InvalidRequestError, MissingTokenError } from '../errors/auth.errors.js
 const BEARER_CREDENTIALS = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
 
 /**
- * Extracts the bearer token from an `Authorization` header value (RFC 6750 §2.1).
+ * Extracts the bearer token from the `Authorization` field (RFC 6750 §2.1), given as its value or as the list of
+ * its lines (Node's `headersDistinct.authorization`: a repeated field is refused only if it is seen).
  * Throws {@link MissingTokenError} when no credentials are present and {@link InvalidRequestError}
- * when the header is malformed, repeated or longer than `maxTokenBytes`.
+ * when the field is malformed, repeated or longer than `maxTokenBytes`.
  *
  * @example
  * ```ts
- * const token = extractBearerToken(request.headers.authorization, 8192);
+ * const token = extractBearerToken(request.headersDistinct.authorization, 8192);
  * ```
  */
-export function extractBearerToken(header: string | string[] | undefined, maxTokenBytes: number): string {
-  if (header === undefined || header === '') {
-    throw new MissingTokenError('No bearer token');
-  }
-  if (Array.isArray(header)) {
+export function extractBearerToken(header: string | readonly string[] | undefined, maxTokenBytes: number): string {
+  const lines = typeof header === 'string' ? [header] : (header ?? []);
+  if (lines.length > 1) {
     throw new InvalidRequestError('Several Authorization headers');
   }
-  if (header.length > maxTokenBytes + 'Bearer '.length) {
+  const value = lines[0];
+  if (value === undefined || value === '') {
+    throw new MissingTokenError('No bearer token');
+  }
+  if (value.length > maxTokenBytes + 'Bearer '.length) {
     throw new InvalidRequestError('Authorization header too long');
   }
-  const match = BEARER_CREDENTIALS.exec(header);
+  const match = BEARER_CREDENTIALS.exec(value);
   if (match === null) {
-    if (!/^Bearer\b/i.test(header)) {
+    if (!/^Bearer\b/i.test(value)) {
       throw new MissingTokenError('No bearer token (another authentication scheme was used)');
     }
     throw new InvalidRequestError('Malformed bearer credentials');

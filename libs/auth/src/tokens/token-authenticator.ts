@@ -41,7 +41,7 @@ export interface RequestTransport {
  *
  * @example
  * ```ts
- * const token = await authenticator.authenticate(request.headers.authorization, ['orders:read'], {
+ * const token = await authenticator.authenticate(request.headersDistinct.authorization, ['orders:read'], {
  *   secure: request.protocol === 'https',
  * });
  * ```
@@ -54,7 +54,7 @@ export class TokenAuthenticator {
   ) {}
 
   async authenticate(
-    authorization: string | string[] | undefined,
+    authorization: string | readonly string[] | undefined,
     requiredScopes: readonly string[],
     transport?: RequestTransport,
   ): Promise<AuthenticatedToken> {
