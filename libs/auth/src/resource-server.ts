@@ -86,7 +86,6 @@ export class ResourceServer {
     this.keyFeed = this.feed(events, 'keys', this.keyHandlers());
     this.authenticator = new TokenAuthenticator(
       {
-        maxTokenBytes: this.options.maxTokenBytes,
         requireHttps: this.options.requireHttps,
         revocationFailurePolicy: this.options.revocationFailurePolicy,
         revocationStateReady: () => this.revocationFeed.caughtUp && this.keyFeed.caughtUp,

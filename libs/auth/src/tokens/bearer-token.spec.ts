@@ -8,7 +8,7 @@ describe('extractBearerToken', () => {
     ['Bearer   a-b_c~d+e/f==', 'a-b_c~d+e/f=='],
     [['Bearer abc.def.ghi'], 'abc.def.ghi'],
   ])('extracts the token from %j', (header, expected) => {
-    expect(extractBearerToken(header, 8192)).toBe(expected);
+    expect(extractBearerToken(header)).toBe(expected);
   });
 
   it.each([
@@ -24,8 +24,12 @@ describe('extractBearerToken', () => {
     [['Bearer a', 'Bearer b'], 'ERR_INVALID_REQUEST'],
     [['Bearer a', 'Bearer a'], 'ERR_INVALID_REQUEST'],
     [['', 'Bearer a'], 'ERR_INVALID_REQUEST'],
-    [`Bearer ${'a'.repeat(300)}`, 'ERR_INVALID_REQUEST'],
   ])('refuses %j with %s', (header, code) => {
-    expect(() => extractBearerToken(header, 256)).toThrow(expect.objectContaining({ code }));
+    expect(() => extractBearerToken(header)).toThrow(expect.objectContaining({ code }));
+  });
+
+  it('leaves the length of a well-formed token to the verifier (an over-long token is invalid_token)', () => {
+    const long = 'a'.repeat(20_000);
+    expect(extractBearerToken(`Bearer ${long}`)).toBe(long);
   });
 });

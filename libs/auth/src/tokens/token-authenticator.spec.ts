@@ -27,7 +27,6 @@ function authenticator(requireHttps: boolean) {
   const verify = jest.fn(async (_compact: string) => token);
   const subject = new TokenAuthenticator(
     {
-      maxTokenBytes: 8192,
       requireHttps,
       revocationFailurePolicy: 'open',
       revocationStateReady: () => true,

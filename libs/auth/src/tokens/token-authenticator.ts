@@ -13,7 +13,6 @@ import { extractBearerToken } from './bearer-token.js';
 
 /** Options of {@link TokenAuthenticator}. */
 export interface TokenAuthenticatorOptions {
-  readonly maxTokenBytes: number;
   /** Refuse requests whose {@link RequestTransport} is not secure. */
   readonly requireHttps: boolean;
   readonly revocationFailurePolicy: RevocationFailurePolicy;
@@ -62,7 +61,7 @@ export class TokenAuthenticator {
     if (this.options.requireHttps && transport?.secure !== true) {
       throw new InsecureTransportError('Request not received over HTTPS; refusing bearer tokens (requireHttps)');
     }
-    const compact = extractBearerToken(authorization, this.options.maxTokenBytes);
+    const compact = extractBearerToken(authorization);
     if (this.options.revocationCapacityExceeded()) {
       throw new RevocationCapacityExceededError('Revocation index over its configured capacity; refusing tokens');
     }
