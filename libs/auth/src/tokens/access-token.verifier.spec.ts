@@ -133,6 +133,7 @@ describe('AccessTokenVerifier', () => {
     ],
     ['expired', () => sign(claims({ exp: NOW_S - 31 })), 'ERR_TOKEN_EXPIRED'],
     ['not yet valid (nbf)', () => sign(claims({ nbf: NOW_S + 31 })), 'ERR_TOKEN_NOT_YET_VALID'],
+    ['nbf a string', () => sign(claims({ nbf: String(NOW_S) as never })), 'ERR_TOKEN_CLAIMS_INVALID'],
     ['issued in the future', () => sign(claims({ iat: NOW_S + 31 })), 'ERR_TOKEN_NOT_YET_VALID'],
     ['wrong issuer', () => sign(claims({ iss: 'https://evil.example' })), 'ERR_TOKEN_ISSUER_INVALID'],
     ['wrong audience', () => sign(claims({ aud: 'billing-service' })), 'ERR_TOKEN_AUDIENCE_INVALID'],

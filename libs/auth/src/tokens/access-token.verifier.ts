@@ -143,7 +143,8 @@ function toInvalidTokenError(error: unknown): InvalidTokenError {
     return new InvalidTokenError('ERR_TOKEN_EXPIRED', 'Token expired', { cause: error });
   }
   if (error instanceof errors.JWTClaimValidationFailed) {
-    const code = CLAIM_CODES[error.claim] ?? 'ERR_TOKEN_CLAIMS_INVALID';
+    // A claim of the wrong type (jose's reason "invalid", e.g. a string nbf) is malformed, not early or misdirected.
+    const code = (error.reason !== 'invalid' && CLAIM_CODES[error.claim]) || 'ERR_TOKEN_CLAIMS_INVALID';
     return new InvalidTokenError(code, `Claim ${error.claim} invalid: ${error.reason}`, { cause: error });
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) {
