@@ -349,7 +349,11 @@ export class KeyLifecycle {
     return revocation;
   }
 
-  /** Every revocation still in force, signed again (same record key: compaction keeps only the new record). */
+  /**
+   * Every revocation still in force somewhere, signed again (same record key: compaction keeps only the new record).
+   * Verifiers keep an entry until its expiry plus their clock tolerance (tokens pass until `exp` + tolerance), so one
+   * that expired less than the largest tolerance ago still matters and must not be left signed by the revoked key.
+   */
   private async signAgainLiveRevocations(
     tx: SqlExecutor,
     signer: KeyInChange,
@@ -366,7 +370,7 @@ export class KeyLifecycle {
       `SELECT target_type AS type, target_value AS value, extract(epoch FROM revoked_at)::bigint::text AS revoked,
               extract(epoch FROM expires_at)::bigint::text AS expires, reason
          FROM revocations WHERE expires_at > to_timestamp($1)`,
-      [toNumericDate(this.clock.now())],
+      [toNumericDate(this.clock.now()) - AUTH_DEFAULTS.maxClockToleranceSeconds],
     );
     const live: Revocation[] = rows.map((row) => ({
       target: { type: row.type, value: row.value },
