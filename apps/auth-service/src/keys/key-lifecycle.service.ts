@@ -17,7 +17,13 @@ import { ADVISORY_LOCKS, CHANNELS, Database, SCHEMA_LOCK_SPACE, type SqlExecutor
 import { KeyRotationRefusedError, UnknownSigningKeyError } from './key-lifecycle.errors.js';
 import { KeyVault } from './key-vault.js';
 import { generateSigningKey, type SigningAlgorithm } from './signing-key.generator.js';
-import { insertSigningKey, moveSigningKey, readSigningKeys, type SigningKeyRecord } from './signing-key.repository.js';
+import {
+  addSignatureCount,
+  insertSigningKey,
+  moveSigningKey,
+  readSigningKeys,
+  type SigningKeyRecord,
+} from './signing-key.repository.js';
 
 /** What `GET /admin/keys` lists: never private material. Timestamps ISO 8601 or `null`. */
 export interface SigningKeySummary {
@@ -316,6 +322,8 @@ export class KeyLifecycle {
       };
       await this.events.enqueueKeyEvent(tx, event, eventSigner);
     }
+    // These signatures bypass the store's counter (the key is opened here), so they are counted in this transaction.
+    await addSignatureCount(tx, signer.kid, keys.length);
   }
 
   private async signerOf(key: KeyInChange, tx: SqlExecutor): Promise<EventSigner> {
@@ -382,6 +390,7 @@ export class KeyLifecycle {
     for (const revocation of [keyRevocation, ...others]) {
       await this.events.enqueueRevocation(tx, revocation, eventSigner);
     }
+    await addSignatureCount(tx, signer.kid, others.length + 1);
   }
 }
 
