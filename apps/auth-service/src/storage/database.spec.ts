@@ -96,6 +96,24 @@ describe.each(backends)('Database on %s', (kind, create) => {
       }
     });
 
+    it('scopes advisory locks to its schema: a service on another schema of the database never waits for it', async () => {
+      const elsewhere = new PostgresDatabase(databaseUrl!, `${schema}_other`);
+      await elsewhere.open();
+      try {
+        const here = await db.tryAdvisoryLock(4242);
+        const there = await elsewhere.tryAdvisoryLock(4242);
+        try {
+          expect(here?.held).toBe(true);
+          expect(there?.held).toBe(true);
+        } finally {
+          await Promise.all([here?.release(), there?.release()]);
+        }
+      } finally {
+        await elsewhere.query(`DROP SCHEMA IF EXISTS ${schema}_other CASCADE`);
+        await elsewhere.close();
+      }
+    });
+
     it('keeps its tables in its own schema', async () => {
       const rows = await db.query<{ table_schema: string }>(
         "SELECT table_schema FROM information_schema.tables WHERE table_name = 'outbox' AND table_schema = $1",
