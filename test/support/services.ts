@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, LoggerService } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import type { ResourceServerConfig } from '@app/auth';
@@ -50,6 +50,8 @@ interface AppSetup<App extends INestApplication> {
   readonly bodyParser?: boolean;
   /** Default 0: any free port. */
   readonly port?: number;
+  /** Receives every log line, from compilation on; default: errors and warnings to the console. */
+  readonly logger?: LoggerService;
 }
 
 async function start<App extends INestApplication>({
@@ -60,14 +62,17 @@ async function start<App extends INestApplication>({
   configure,
   bodyParser,
   port = 0,
+  logger,
 }: AppSetup<App>): Promise<RunningService> {
-  const moduleRef = await Test.createTestingModule({ imports: [module as never] })
+  const builder = Test.createTestingModule({ imports: [module as never] })
     .overrideProvider(configKey)
-    .useValue(config)
-    .compile();
+    .useValue(config);
+  // Providers log while the module compiles (keys loaded, topics checked): those lines belong to the run too.
+  if (logger !== undefined) builder.setLogger(logger);
+  const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<App>(http.adapter, {
     ...http.options,
-    logger: ['error', 'warn'],
+    logger: logger ?? ['error', 'warn'],
     bodyParser,
   });
   await http.configure(app);
@@ -83,11 +88,12 @@ async function start<App extends INestApplication>({
 
 /**
  * Starts the auth service against the real broker and database: `DATABASE_URL` when set (in a schema
- * of its own), else embedded Postgres.
+ * of its own unless `env` names one), else embedded Postgres.
  */
 export async function startAuthService(
   kafka: KafkaSetup,
   env: Record<string, string | undefined> = {},
+  { logger }: { logger?: LoggerService } = {},
 ): Promise<RunningService & { config: AuthServiceConfig }> {
   const port = await freePort();
   const config = withEnv(
@@ -111,11 +117,12 @@ export async function startAuthService(
     bodyParser: false,
     port,
     configure: configureApp,
+    logger,
   });
   return { ...service, config };
 }
 
-/** Resource-server settings a test may change (a gated JWKS URI, another broker, TLS, proxy or Kafka variables). */
+/** Resource-server settings a test may change (a gated JWKS URI, another broker, TLS, proxy or Kafka variables, the logger). */
 export interface ResourceServerSetup {
   readonly issuer: string;
   readonly kafka: KafkaSetup;
@@ -128,6 +135,7 @@ export interface ResourceServerSetup {
    * request that trusts this CA instead of the default `fetch`.
    */
   readonly issuerCa?: Buffer;
+  readonly logger?: LoggerService;
 }
 
 function resourceServerConfig(prefix: string, setup: ResourceServerSetup, load: () => ResourceServerConfig) {
@@ -156,7 +164,13 @@ function resourceServerConfig(prefix: string, setup: ResourceServerSetup, load: 
 /** Starts orders-service (Fastify) as `main.ts` would, configured by its own config file. */
 export function startOrdersService(setup: ResourceServerSetup): Promise<RunningService> {
   const config = resourceServerConfig('ORDERS', setup, () => ordersConfig());
-  return start({ module: OrdersModule, configKey: ordersConfig.KEY, config, http: fastifyTransport(config.transport) });
+  return start({
+    module: OrdersModule,
+    configKey: ordersConfig.KEY,
+    config,
+    http: fastifyTransport(config.transport),
+    logger: setup.logger,
+  });
 }
 
 /** Starts billing-service (Express) as `main.ts` would, configured by its own config file. */
@@ -167,6 +181,7 @@ export function startBillingService(setup: ResourceServerSetup): Promise<Running
     configKey: billingConfig.KEY,
     config,
     http: expressTransport(config.transport),
+    logger: setup.logger,
   });
 }
 
@@ -178,12 +193,25 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/** What a test may change in a {@link startStack}. */
+export interface StackOptions {
+  /** Variables of the auth service's config (e.g. its key-encryption key). */
+  readonly authEnv?: Record<string, string | undefined>;
+  /** `<APP>_ALGORITHMS` of both resource servers (comma list). */
+  readonly algorithms?: string;
+  /** One logger for the three services (Nest's logger is process-wide: they would share it anyway). */
+  readonly logger?: LoggerService;
+}
+
 /** Starts auth-service, orders-service and billing-service against `brokers` and waits until both are ready. */
-export async function startStack(brokers: string): Promise<Stack> {
+export async function startStack(brokers: string, { authEnv, algorithms, logger }: StackOptions = {}): Promise<Stack> {
   const kafka = uniqueKafkaSetup(brokers);
-  const auth = await startAuthService(kafka);
-  const orders = await startOrdersService({ issuer: auth.config.issuer, kafka });
-  const billing = await startBillingService({ issuer: auth.config.issuer, kafka });
+  const auth = await startAuthService(kafka, authEnv, { logger });
+  const { issuer } = auth.config;
+  // Unset unless given, so the services keep their own default.
+  const env = (prefix: string) => (algorithms === undefined ? {} : { [`${prefix}_ALGORITHMS`]: algorithms });
+  const orders = await startOrdersService({ issuer, kafka, env: env('ORDERS'), logger });
+  const billing = await startBillingService({ issuer, kafka, env: env('BILLING'), logger });
   for (const service of [orders, billing]) {
     await waitFor(`${service.url} readiness`, async () =>
       (await fetch(`${service.url}/health`)).ok ? true : undefined,
