@@ -1,24 +1,45 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createCertificates, type CertificatePaths } from '../../../../tools/tls/certificates.mjs';
+import { findRepoPath } from '../common/repo-path.js';
 import { AUTH_SERVICE_DEFAULTS, loadAuthServiceConfig } from './auth-service.config.js';
 
 const kek = randomBytes(32).toString('base64');
 const hashKey = randomBytes(32).toString('base64');
+const devSeed = JSON.parse(readFileSync(findRepoPath('config/dev-seed.json')!, 'utf8')) as Record<string, string>;
+/** The least a production start needs. */
+const production = {
+  AUTH_ISSUER: 'https://auth.example.com',
+  AUTH_TRUST_PROXY: 'loopback',
+  AUTH_KEY_ENCRYPTION_KEY: kek,
+  AUTH_CLIENT_SECRET_HASH_KEY: hashKey,
+};
 
 describe('loadAuthServiceConfig', () => {
-  it('has documented defaults and the dev seed outside production', () => {
-    const config = loadAuthServiceConfig({});
+  it('behaves as production when NODE_ENV is unset: no dev seed, no dev secrets', () => {
+    expect(loadAuthServiceConfig(production)).toMatchObject({ nodeEnv: 'production', devSeed: null });
+    expect(() => loadAuthServiceConfig({ ...production, AUTH_KEY_ENCRYPTION_KEY: undefined })).toThrow(
+      'AUTH_KEY_ENCRYPTION_KEY',
+    );
+    expect(() => loadAuthServiceConfig({})).toThrow(TypeError);
+  });
+
+  it('has documented defaults and the dev seed in development', () => {
+    const config = loadAuthServiceConfig({ NODE_ENV: 'development' });
     expect(config).toMatchObject({
       nodeEnv: 'development',
       host: '127.0.0.1',
       port: 3000,
       issuer: 'http://127.0.0.1:3000',
       accessTokenTtlSeconds: 300,
-      database: { url: undefined, schema: 'public' },
+      database: {
+        url: undefined,
+        schema: 'public',
+        timeouts: { connectMs: 5000, statementMs: 10_000, lockMs: 5000, idleInTransactionMs: 10_000 },
+      },
       kafka: {
         brokers: ['127.0.0.1:19092'],
         clientId: 'auth-service',
@@ -47,6 +68,10 @@ describe('loadAuthServiceConfig', () => {
       AUTH_REVOCATION_RETENTION_MS: '3600000',
       AUTH_OUTBOX_RELAY_ENABLED: 'false',
       AUTH_KEY_ENCRYPTION_KEY: kek,
+      AUTH_DATABASE_CONNECT_TIMEOUT_MS: '1000',
+      AUTH_DATABASE_STATEMENT_TIMEOUT_MS: '2000',
+      AUTH_DATABASE_LOCK_TIMEOUT_MS: '300',
+      AUTH_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '4000',
     });
     expect(config).toMatchObject({
       nodeEnv: 'test',
@@ -54,7 +79,11 @@ describe('loadAuthServiceConfig', () => {
       port: 4000,
       issuer: 'https://auth.example.com',
       accessTokenTtlSeconds: 60,
-      database: { url: 'postgres://postgres@127.0.0.1:5432/test', schema: 'auth_run_1' },
+      database: {
+        url: 'postgres://postgres@127.0.0.1:5432/test',
+        schema: 'auth_run_1',
+        timeouts: { connectMs: 1000, statementMs: 2000, lockMs: 300, idleInTransactionMs: 4000 },
+      },
       kafka: { brokers: ['a:1', 'b:2'], revocationsTopic: 'r.v1', keysTopic: 'k.v1', revocationRetentionMs: 3600000 },
       outbox: { relayEnabled: false },
     });
@@ -62,7 +91,7 @@ describe('loadAuthServiceConfig', () => {
   });
 
   it('has a documented key timeline and reads its variables, and the previous key-encryption key', () => {
-    expect(loadAuthServiceConfig({}).keys).toEqual({
+    expect(loadAuthServiceConfig({ NODE_ENV: 'development' }).keys).toEqual({
       rotationIntervalSeconds: 7 * 24 * 3600,
       publishAheadSeconds: 3600,
       signingAlgorithm: 'ES256',
@@ -70,6 +99,7 @@ describe('loadAuthServiceConfig', () => {
     });
     const previous = randomBytes(32).toString('base64');
     const config = loadAuthServiceConfig({
+      NODE_ENV: 'development',
       AUTH_KEY_ROTATION_INTERVAL_SECONDS: '86400',
       AUTH_KEY_PUBLISH_AHEAD_SECONDS: '600',
       AUTH_SIGNING_ALGORITHM: 'EdDSA',
@@ -83,7 +113,7 @@ describe('loadAuthServiceConfig', () => {
       checkIntervalSeconds: 5,
     });
     expect(config.keyEncryptionKeyPrevious?.toString('base64')).toBe(previous);
-    expect(loadAuthServiceConfig({}).keyEncryptionKeyPrevious).toBeUndefined();
+    expect(loadAuthServiceConfig({ NODE_ENV: 'development' }).keyEncryptionKeyPrevious).toBeUndefined();
   });
 
   it('connects to Kafka over TLS with SCRAM, reading the CA and password files it is pointed at', () => {
@@ -93,6 +123,7 @@ describe('loadAuthServiceConfig', () => {
     writeFileSync(join(dir, 'kafka-password'), 'scram-secret\n');
     try {
       const config = loadAuthServiceConfig({
+        NODE_ENV: 'development',
         KAFKA_SSL: 'true',
         KAFKA_SSL_CA_FILE: join(dir, 'ca.pem'),
         KAFKA_SASL_MECHANISM: 'scram-sha-256',
@@ -111,35 +142,77 @@ describe('loadAuthServiceConfig', () => {
   it('uses TLS to Kafka in production unless KAFKA_SSL=false', () => {
     const production = {
       NODE_ENV: 'production',
+      AUTH_ISSUER: 'https://auth.example.com',
       AUTH_TRUST_PROXY: 'loopback',
       AUTH_KEY_ENCRYPTION_KEY: kek,
       AUTH_CLIENT_SECRET_HASH_KEY: hashKey,
     };
     expect(loadAuthServiceConfig(production).kafka.ssl).toBe(true);
     expect(loadAuthServiceConfig({ ...production, KAFKA_SSL: 'false' }).kafka.ssl).toBeUndefined();
-    expect(loadAuthServiceConfig({}).kafka.ssl).toBeUndefined();
+    expect(loadAuthServiceConfig({ NODE_ENV: 'development' }).kafka.ssl).toBeUndefined();
   });
 
   it('never loads the dev seed in production and takes the secrets from the environment', () => {
-    const config = loadAuthServiceConfig({
-      NODE_ENV: 'production',
-      AUTH_TRUST_PROXY: 'loopback',
-      AUTH_KEY_ENCRYPTION_KEY: kek,
-      AUTH_CLIENT_SECRET_HASH_KEY: hashKey,
-    });
+    const config = loadAuthServiceConfig({ NODE_ENV: 'production', ...production });
     expect(config.devSeed).toBeNull();
     expect(config.clientSecretHashKey.toString('base64')).toBe(hashKey);
+  });
+
+  it('loads the dev seed in test and development only', () => {
+    for (const mode of ['test', 'development']) {
+      expect(loadAuthServiceConfig({ NODE_ENV: mode }).devSeed?.clients.length).toBeGreaterThan(0);
+    }
+  });
+
+  it.each([
+    ['the dev seed KEK', { AUTH_KEY_ENCRYPTION_KEY: devSeed['keyEncryptionKey'] }, 'AUTH_KEY_ENCRYPTION_KEY'],
+    [
+      'the dev seed hash key',
+      { AUTH_CLIENT_SECRET_HASH_KEY: devSeed['clientSecretHashKey'] },
+      'AUTH_CLIENT_SECRET_HASH_KEY',
+    ],
+    [
+      'the dev seed KEK in a file',
+      { AUTH_KEY_ENCRYPTION_KEY: undefined, AUTH_KEY_ENCRYPTION_KEY_FILE: keyFile(devSeed['keyEncryptionKey']!) },
+      'AUTH_KEY_ENCRYPTION_KEY_FILE',
+    ],
+    ['an http: issuer', { AUTH_ISSUER: 'http://auth.example.com' }, 'AUTH_ISSUER'],
+    ['an http: loopback issuer', { AUTH_ISSUER: 'http://127.0.0.1:3000' }, 'AUTH_ISSUER'],
+    ['the default (http:) issuer', { AUTH_ISSUER: undefined }, 'AUTH_ISSUER'],
+  ])('refuses at boot, in production and with NODE_ENV unset, %s', (_name, change, variable) => {
+    for (const mode of ['production', undefined]) {
+      const env = { ...production, NODE_ENV: mode, ...change };
+      expect(() => loadAuthServiceConfig(env)).toThrow(TypeError);
+      expect(() => loadAuthServiceConfig(env)).toThrow(variable);
+    }
+  });
+
+  it('accepts the dev seed KEK as the previous KEK in production: re-wrapping away from it is the way out', () => {
+    const config = loadAuthServiceConfig({
+      ...production,
+      AUTH_KEY_ENCRYPTION_KEY_PREVIOUS: devSeed['keyEncryptionKey'],
+    });
+    expect(config.keyEncryptionKeyPrevious?.toString('base64')).toBe(devSeed['keyEncryptionKey']);
+  });
+
+  it('accepts the same keys and an http: issuer outside production', () => {
+    const config = loadAuthServiceConfig({
+      NODE_ENV: 'development',
+      AUTH_KEY_ENCRYPTION_KEY: devSeed['keyEncryptionKey'],
+      AUTH_ISSUER: 'http://127.0.0.1:3000',
+    });
+    expect(config.keyEncryptionKey.toString('base64')).toBe(devSeed['keyEncryptionKey']);
   });
 
   it.each([
     [
       'missing KEK in production',
-      { NODE_ENV: 'production', AUTH_TRUST_PROXY: 'loopback', AUTH_CLIENT_SECRET_HASH_KEY: hashKey },
+      { ...production, NODE_ENV: 'production', AUTH_KEY_ENCRYPTION_KEY: undefined },
       'AUTH_KEY_ENCRYPTION_KEY',
     ],
     [
       'missing hash key in production',
-      { NODE_ENV: 'production', AUTH_TRUST_PROXY: 'loopback', AUTH_KEY_ENCRYPTION_KEY: kek },
+      { ...production, NODE_ENV: 'production', AUTH_CLIENT_SECRET_HASH_KEY: undefined },
       'AUTH_CLIENT_SECRET_HASH_KEY',
     ],
     ['short KEK', { AUTH_KEY_ENCRYPTION_KEY: randomBytes(16).toString('base64') }, 'AUTH_KEY_ENCRYPTION_KEY'],
@@ -154,6 +227,8 @@ describe('loadAuthServiceConfig', () => {
       'AUTH_KEY_ENCRYPTION_KEY',
     ],
     ['bad NODE_ENV', { NODE_ENV: 'staging' }, 'NODE_ENV'],
+    ['zero statement timeout', { AUTH_DATABASE_STATEMENT_TIMEOUT_MS: '0' }, 'AUTH_DATABASE_STATEMENT_TIMEOUT_MS'],
+    ['bad lock timeout', { AUTH_DATABASE_LOCK_TIMEOUT_MS: '2s' }, 'AUTH_DATABASE_LOCK_TIMEOUT_MS'],
     ['bad port', { AUTH_PORT: '70000' }, 'AUTH_PORT'],
     ['non-numeric TTL', { AUTH_ACCESS_TOKEN_TTL_SECONDS: '5m' }, 'AUTH_ACCESS_TOKEN_TTL_SECONDS'],
     ['zero TTL', { AUTH_ACCESS_TOKEN_TTL_SECONDS: '0' }, 'AUTH_ACCESS_TOKEN_TTL_SECONDS'],
@@ -190,7 +265,8 @@ describe('loadAuthServiceConfig', () => {
       { AUTH_KEY_ENCRYPTION_KEY_PREVIOUS: randomBytes(16).toString('base64') },
       'AUTH_KEY_ENCRYPTION_KEY_PREVIOUS',
     ],
-  ])('throws a TypeError naming the variable for %s', (_name, env, variable) => {
+  ])('throws a TypeError naming the variable for %s', (_name, change, variable) => {
+    const env = { NODE_ENV: 'development', ...change };
     expect(() => loadAuthServiceConfig(env)).toThrow(TypeError);
     expect(() => loadAuthServiceConfig(env)).toThrow(variable);
   });
@@ -209,7 +285,7 @@ describe('loadAuthServiceConfig transport (AUTH_TLS_*, AUTH_HTTP_REDIRECT_PORT, 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('serves plain HTTP in development, tokens not bound to HTTPS', () => {
-    expect(loadAuthServiceConfig({}).transport).toEqual({ requireHttps: false });
+    expect(loadAuthServiceConfig({ NODE_ENV: 'development' }).transport).toEqual({ requireHttps: false });
   });
 
   it('serves HTTPS from the PEM pair, with an https: issuer by default and the redirect port', () => {
@@ -227,12 +303,19 @@ describe('loadAuthServiceConfig transport (AUTH_TLS_*, AUTH_HTTP_REDIRECT_PORT, 
   });
 
   it('starts in production behind the proxies named in AUTH_TRUST_PROXY', () => {
-    const config = loadAuthServiceConfig({ ...secrets, NODE_ENV: 'production', AUTH_TRUST_PROXY: '10.0.0.0/8' });
+    const config = loadAuthServiceConfig({
+      ...secrets,
+      NODE_ENV: 'production',
+      AUTH_ISSUER: 'https://auth.example.com',
+      AUTH_TRUST_PROXY: '10.0.0.0/8',
+    });
     expect(config.transport).toEqual({ trustProxy: ['10.0.0.0/8'], requireHttps: true });
   });
 
   it('refuses to start in production on plain HTTP without trusted proxies, naming the variables', () => {
-    expect(() => loadAuthServiceConfig({ ...secrets, NODE_ENV: 'production' })).toThrow(
+    expect(() =>
+      loadAuthServiceConfig({ ...secrets, NODE_ENV: 'production', AUTH_ISSUER: 'https://auth.example.com' }),
+    ).toThrow(
       expect.objectContaining({
         name: 'TypeError',
         message: expect.stringMatching(/AUTH_TLS_CERT_FILE.*AUTH_TLS_KEY_FILE.*AUTH_TRUST_PROXY/),
@@ -240,3 +323,9 @@ describe('loadAuthServiceConfig transport (AUTH_TLS_*, AUTH_HTTP_REDIRECT_PORT, 
     );
   });
 });
+
+function keyFile(content: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'auth-config-spec-')), 'key');
+  writeFileSync(file, `${content}\n`);
+  return file;
+}

@@ -7,8 +7,12 @@ import { findRepoPath } from '../common/repo-path.js';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/signing-key.generator.js';
 import { minRevocationRetentionMs } from '../outbox/topic-config.check.js';
 import { parseDevSeed, type DevSeed } from './dev-seed.js';
+import { isKnownDevKey } from './known-dev-keys.js';
 
-/** Runtime modes; `production` disables the dev seed and every dev default for secrets. */
+/**
+ * Runtime modes. `production` (also when NODE_ENV is unset: safe by default) never loads the dev seed, requires real
+ * secrets and an `https:` issuer; `development` and `test` (set by `npm start` and `npm test`) load the dev seed.
+ */
 const NODE_ENVS = ['development', 'test', 'production'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
 
@@ -19,22 +23,30 @@ export type NodeEnv = (typeof NODE_ENVS)[number];
  * constructor(@Inject(authServiceConfig.KEY) private readonly config: AuthServiceConfig) {}
  */
 export interface AuthServiceConfig {
+  /** NODE_ENV, default `production`. */
   nodeEnv: NodeEnv;
   /** AUTH_HOST, default `127.0.0.1`. */
   host: string;
   /** AUTH_PORT, default `3000`. */
   port: number;
-  /** AUTH_ISSUER, default `http://<host>:<port>`, `https://…` with TLS (no trailing slash). */
+  /**
+   * AUTH_ISSUER, default `http://<host>:<port>`, `https://…` with TLS (no trailing slash); must be `https:` in
+   * production.
+   */
   issuer: string;
   /** AUTH_TLS_CERT_FILE + AUTH_TLS_KEY_FILE, AUTH_HTTP_REDIRECT_PORT, AUTH_TRUST_PROXY (see `transportConfigFromEnv`). */
   transport: TransportConfig;
   /** AUTH_ACCESS_TOKEN_TTL_SECONDS, default `300`. */
   accessTokenTtlSeconds: number;
-  /** AUTH_KEY_ENCRYPTION_KEY (base64, 32 bytes) or AUTH_KEY_ENCRYPTION_KEY_FILE; dev seed value outside production. */
+  /**
+   * AUTH_KEY_ENCRYPTION_KEY (base64, 32 bytes) or AUTH_KEY_ENCRYPTION_KEY_FILE; dev seed value outside production.
+   * Required in production, where the dev seed's published value is refused.
+   */
   keyEncryptionKey: Buffer;
   /**
    * AUTH_KEY_ENCRYPTION_KEY_PREVIOUS (or ..._FILE): during a key-encryption-key rotation, the old KEK. Private keys it
-   * wraps are re-wrapped under the current one at start; unset once every instance runs with the new KEK.
+   * wraps are re-wrapped under the current one at start; unset once every instance runs with the new KEK. The dev
+   * seed's KEK is accepted here, in production too: re-wrapping away from it is how a deployment gets rid of it.
    */
   keyEncryptionKeyPrevious?: Buffer;
   retention: {
@@ -61,7 +73,7 @@ export interface AuthServiceConfig {
     /** AUTH_KEY_CHECK_INTERVAL_SECONDS, default 30: tick of the rotation scheduler and of the key reload fallback. */
     checkIntervalSeconds: number;
   };
-  /** AUTH_CLIENT_SECRET_HASH_KEY (base64, >= 32 bytes) or ..._FILE; dev seed value outside production. */
+  /** AUTH_CLIENT_SECRET_HASH_KEY (base64, >= 32 bytes) or ..._FILE; as {@link keyEncryptionKey}. */
   clientSecretHashKey: Buffer;
   /** Parsed AUTH_SEED_FILE (default `config/dev-seed.json`); always `null` in production. */
   devSeed: DevSeed | null;
@@ -70,6 +82,24 @@ export interface AuthServiceConfig {
     url?: string;
     /** AUTH_DATABASE_SCHEMA, default `public`; created if missing. */
     schema: string;
+    /** Bounds on every Postgres connection, so a hung query or a stuck lock holder cannot block the service. */
+    timeouts: {
+      /** AUTH_DATABASE_CONNECT_TIMEOUT_MS, default `5000`: waiting for a pooled connection or opening one. */
+      connectMs: number;
+      /** AUTH_DATABASE_STATEMENT_TIMEOUT_MS, default `10000`: one statement (Postgres `statement_timeout`). */
+      statementMs: number;
+      /**
+       * AUTH_DATABASE_LOCK_TIMEOUT_MS, default `5000`: waiting for a lock (`lock_timeout`), e.g. the outbox writer
+       * lock, held for milliseconds, or the signing-keys lock, held while a key is generated (RSA: up to a second or
+       * two on a busy machine). Below the statement timeout so a lock wait is reported as such.
+       */
+      lockMs: number;
+      /**
+       * AUTH_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS, default `10000`: an open transaction waiting on the service
+       * (`idle_in_transaction_session_timeout`); Postgres ends that session and releases its locks.
+       */
+      idleInTransactionMs: number;
+    };
   };
   /** Also `ssl` and `sasl` from KAFKA_SSL, KAFKA_SSL_CA_FILE and KAFKA_SASL_* (see `kafkaSecurityFromEnv`). */
   kafka: KafkaSecurity & {
@@ -112,6 +142,10 @@ export const AUTH_SERVICE_DEFAULTS = {
   port: 3000,
   accessTokenTtlSeconds: 300,
   databaseSchema: 'public',
+  databaseConnectTimeoutMs: 5000,
+  databaseStatementTimeoutMs: 10_000,
+  databaseLockTimeoutMs: 5000,
+  databaseIdleInTransactionTimeoutMs: 10_000,
   kafkaBrokers: '127.0.0.1:19092',
   kafkaClientId: 'auth-service',
   revocationsTopic: TOPICS.revocations,
@@ -158,7 +192,7 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
 }
 
 function nodeEnv(env: Env): NodeEnv {
-  const raw = read(env, 'NODE_ENV') ?? 'development';
+  const raw = read(env, 'NODE_ENV') ?? 'production';
   if (!(NODE_ENVS as readonly string[]).includes(raw))
     throw new TypeError(`NODE_ENV must be one of ${NODE_ENVS.join(', ')}`);
   return raw as NodeEnv;
@@ -175,13 +209,20 @@ function decodeBase64Key(raw: string, name: string, minBytes: number, exactBytes
 
 function secretKey(
   env: Env,
+  mode: NodeEnv,
   name: string,
   devValue: string | undefined,
   minBytes: number,
   exactBytes?: number,
 ): Buffer {
   const configured = optionalSecretKey(env, name, minBytes, exactBytes);
-  if (configured !== undefined) return configured;
+  if (configured !== undefined) {
+    if (mode === 'production' && isKnownDevKey(configured)) {
+      const source = read(env, name) !== undefined ? name : `${name}_FILE`;
+      throw new TypeError(`${source} is a key published in the dev seed; production needs a secret of its own`);
+    }
+    return configured;
+  }
   if (devValue === undefined) throw new TypeError(`${name} (or ${name}_FILE) is required when NODE_ENV=production`);
   return decodeBase64Key(devValue, `${name} (dev seed)`, minBytes, exactBytes);
 }
@@ -252,7 +293,8 @@ function topicName(env: Env, name: string, fallback: string): string {
 
 /**
  * Builds and validates the configuration from an environment map. Throws a `TypeError` naming the variable.
- * Outside production, missing secrets default to the clearly-marked dev values of the seed file.
+ * Only in `development` and `test` is the dev seed loaded and do missing secrets default to its clearly-marked values;
+ * production (NODE_ENV unset included) refuses those values, an `http:` issuer, and every missing secret.
  *
  * @example
  * const config = loadAuthServiceConfig({ NODE_ENV: 'test', AUTH_OUTBOX_RELAY_ENABLED: 'false' });
@@ -266,6 +308,11 @@ export function loadAuthServiceConfig(env: Env): AuthServiceConfig {
   const scheme = transport.tls === undefined ? 'http' : 'https';
   const issuer = (read(env, 'AUTH_ISSUER') ?? `${scheme}://${host}:${port}`).replace(/\/+$/, '');
   if (!URL.canParse(issuer)) throw new TypeError('AUTH_ISSUER must be an absolute URL');
+  // Loopback included: a production issuer is what every resource server trusts and fetches keys from (DESIGN
+  // "Transport security"); http there is the dev default left in place, never a deployment choice.
+  if (mode === 'production' && new URL(issuer).protocol !== 'https:') {
+    throw new TypeError('AUTH_ISSUER must be an https: URL when NODE_ENV=production');
+  }
   const schema = read(env, 'AUTH_DATABASE_SCHEMA') ?? AUTH_SERVICE_DEFAULTS.databaseSchema;
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new TypeError('AUTH_DATABASE_SCHEMA must match ^[a-z_][a-z0-9_]{0,62}$');
@@ -299,7 +346,7 @@ export function loadAuthServiceConfig(env: Env): AuthServiceConfig {
     issuer,
     transport,
     accessTokenTtlSeconds,
-    keyEncryptionKey: secretKey(env, 'AUTH_KEY_ENCRYPTION_KEY', devSeed?.keyEncryptionKey, 32, 32),
+    keyEncryptionKey: secretKey(env, mode, 'AUTH_KEY_ENCRYPTION_KEY', devSeed?.keyEncryptionKey, 32, 32),
     keyEncryptionKeyPrevious: optionalSecretKey(env, 'AUTH_KEY_ENCRYPTION_KEY_PREVIOUS', 32, 32),
     keys: { ...keyTimeline(env), signingAlgorithm: signingAlgorithm(env) },
     retention: {
@@ -324,9 +371,36 @@ export function loadAuthServiceConfig(env: Env): AuthServiceConfig {
       ),
       auditDays: integer(env, 'AUTH_AUDIT_RETENTION_DAYS', AUTH_SERVICE_DEFAULTS.auditRetentionDays, 1),
     },
-    clientSecretHashKey: secretKey(env, 'AUTH_CLIENT_SECRET_HASH_KEY', devSeed?.clientSecretHashKey, 32),
+    clientSecretHashKey: secretKey(env, mode, 'AUTH_CLIENT_SECRET_HASH_KEY', devSeed?.clientSecretHashKey, 32),
     devSeed,
-    database: { url: read(env, 'DATABASE_URL'), schema },
+    database: {
+      url: read(env, 'DATABASE_URL'),
+      schema,
+      timeouts: {
+        connectMs: integer(
+          env,
+          'AUTH_DATABASE_CONNECT_TIMEOUT_MS',
+          AUTH_SERVICE_DEFAULTS.databaseConnectTimeoutMs,
+          1,
+          600_000,
+        ),
+        statementMs: integer(
+          env,
+          'AUTH_DATABASE_STATEMENT_TIMEOUT_MS',
+          AUTH_SERVICE_DEFAULTS.databaseStatementTimeoutMs,
+          1,
+          600_000,
+        ),
+        lockMs: integer(env, 'AUTH_DATABASE_LOCK_TIMEOUT_MS', AUTH_SERVICE_DEFAULTS.databaseLockTimeoutMs, 1, 600_000),
+        idleInTransactionMs: integer(
+          env,
+          'AUTH_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+          AUTH_SERVICE_DEFAULTS.databaseIdleInTransactionTimeoutMs,
+          1,
+          600_000,
+        ),
+      },
+    },
     kafka: {
       brokers,
       clientId: read(env, 'AUTH_KAFKA_CLIENT_ID') ?? AUTH_SERVICE_DEFAULTS.kafkaClientId,
