@@ -11,9 +11,16 @@ const defaults = {
   revocationFailurePolicy: 'open',
 } as const;
 
+/** What a production start needs at least. */
+const production = {
+  ORDERS_ISSUER: 'https://auth.example.com',
+  KAFKA_BROKERS: 'kafka:9092',
+  ORDERS_TRUST_PROXY: 'loopback',
+};
+
 describe('resourceServerConfigFromEnv', () => {
-  it('applies the defaults', () => {
-    expect(resourceServerConfigFromEnv({}, 'ORDERS', defaults)).toEqual({
+  it('applies the local defaults in development', () => {
+    expect(resourceServerConfigFromEnv({ NODE_ENV: 'development' }, 'ORDERS', defaults)).toEqual({
       host: '127.0.0.1',
       port: 3001,
       jsonLogs: false,
@@ -43,8 +50,9 @@ describe('resourceServerConfigFromEnv', () => {
         ORDERS_ISSUER: 'https://auth.example.com',
         ORDERS_ALGORITHMS: 'ES256,EdDSA',
         ORDERS_CLOCK_TOLERANCE_SECONDS: '10',
+        ORDERS_JWKS_URI: 'https://keys.example.com/jwks.json',
         ORDERS_REVOCATION_FAILURE_POLICY: 'closed',
-        ORDERS_ALLOW_INSECURE_HTTP: 'true',
+        ORDERS_ALLOW_INSECURE_HTTP: 'false',
         ORDERS_REVOCATIONS_TOPIC: 'auth.revocations.v1.staging',
         ORDERS_KEYS_TOPIC: 'auth.keys.v1.staging',
         ORDERS_TRUST_PROXY: '10.0.0.0/8',
@@ -61,10 +69,11 @@ describe('resourceServerConfigFromEnv', () => {
       auth: {
         issuer: 'https://auth.example.com',
         requireHttps: true,
+        jwksUri: 'https://keys.example.com/jwks.json',
         algorithms: ['ES256', 'EdDSA'],
         clockToleranceSeconds: 10,
         revocationFailurePolicy: 'closed',
-        allowInsecureHttp: true,
+        allowInsecureHttp: false,
         topics: { revocations: 'auth.revocations.v1.staging', keys: 'auth.keys.v1.staging' },
         kafka: { brokers: ['k1:9092', 'k2:9092'] },
       },
@@ -108,24 +117,48 @@ describe('resourceServerConfigFromEnv', () => {
     ['ORDERS_ALLOW_INSECURE_HTTP', 'yes'],
     ['KAFKA_BROKERS', 'kafka'],
     ['KAFKA_SSL', 'on'],
+    ['NODE_ENV', 'staging'],
   ])('names %s when its value %j does not parse', (name, value) => {
-    expect(() => resourceServerConfigFromEnv({ [name]: value }, 'ORDERS', defaults)).toThrow(
+    expect(() => resourceServerConfigFromEnv({ NODE_ENV: 'test', [name]: value }, 'ORDERS', defaults)).toThrow(
       expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(name) }),
     );
   });
 
-  it.each(['ORDERS_ISSUER', 'KAFKA_BROKERS'])(
-    'requires %s in production instead of trusting the local default',
-    (name) => {
-      const env = {
-        NODE_ENV: 'production',
-        ORDERS_ISSUER: 'https://auth.example.com',
-        KAFKA_BROKERS: 'kafka:9092',
-        ORDERS_TRUST_PROXY: 'loopback',
-      };
-      expect(() => resourceServerConfigFromEnv({ ...env, [name]: undefined }, 'ORDERS', defaults)).toThrow(
-        expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(name) }),
-      );
-    },
-  );
+  it('behaves as production when NODE_ENV is unset: JSON logs, no local defaults', () => {
+    expect(resourceServerConfigFromEnv(production, 'ORDERS', defaults)).toMatchObject({ jsonLogs: true });
+    expect(() => resourceServerConfigFromEnv({}, 'ORDERS', defaults)).toThrow(
+      expect.objectContaining({ name: 'TypeError', message: expect.stringContaining('ORDERS_TRUST_PROXY') }),
+    );
+    expect(() => resourceServerConfigFromEnv({ ORDERS_TRUST_PROXY: 'loopback' }, 'ORDERS', defaults)).toThrow(
+      expect.objectContaining({ name: 'TypeError', message: expect.stringContaining('ORDERS_ISSUER') }),
+    );
+  });
+
+  it.each([
+    ['ORDERS_ISSUER', { ORDERS_ISSUER: undefined }],
+    ['KAFKA_BROKERS', { KAFKA_BROKERS: undefined }],
+    ['ORDERS_ISSUER', { ORDERS_ISSUER: 'http://auth.example.com' }],
+    ['ORDERS_ISSUER', { ORDERS_ISSUER: 'http://127.0.0.1:3000' }],
+    ['ORDERS_ISSUER', { ORDERS_ISSUER: 'auth.example.com' }],
+    ['ORDERS_JWKS_URI', { ORDERS_JWKS_URI: 'http://localhost:3000/.well-known/jwks.json' }],
+    ['ORDERS_ALLOW_INSECURE_HTTP', { ORDERS_ALLOW_INSECURE_HTTP: 'true' }],
+  ])('refuses in production, and with NODE_ENV unset, what names %s: %j', (name, change) => {
+    for (const mode of ['production', undefined]) {
+      expect(() =>
+        resourceServerConfigFromEnv({ ...production, NODE_ENV: mode, ...change }, 'ORDERS', defaults),
+      ).toThrow(expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(name) }));
+    }
+  });
+
+  it.each(['development', 'test'])('keeps http: on loopback and behind ALLOW_INSECURE_HTTP in %s', (mode) => {
+    const config = resourceServerConfigFromEnv(
+      { NODE_ENV: mode, ORDERS_ISSUER: 'http://auth-service:3000', ORDERS_ALLOW_INSECURE_HTTP: 'true' },
+      'ORDERS',
+      defaults,
+    );
+    expect(config).toMatchObject({
+      jsonLogs: false,
+      auth: { issuer: 'http://auth-service:3000', allowInsecureHttp: true },
+    });
+  });
 });

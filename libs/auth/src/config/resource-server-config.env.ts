@@ -15,7 +15,7 @@ export interface ResourceServerEnvDefaults {
 export interface ResourceServerConfig {
   readonly host: string;
   readonly port: number;
-  /** JSON logs, in production. */
+  /** JSON logs, in production (NODE_ENV unset included). */
   readonly jsonLogs: boolean;
   /** HTTPS, redirect port and trusted proxies (see {@link transportConfigFromEnv}). */
   readonly transport: TransportConfig;
@@ -27,9 +27,10 @@ type Env = Readonly<Record<string, string | undefined>>;
 /**
  * Builds a resource server's configuration from the environment record its config file passes in (the config
  * file is the only reader of the environment; this function parses that record and reads the files it names):
- * `<PREFIX>_HOST` (default `127.0.0.1`), `<PREFIX>_PORT`, `NODE_ENV` (`production` → JSON logs), the transport
- * variables of {@link transportConfigFromEnv} (which also decide `auth.requireHttps`) and the auth variables of
- * {@link authOptionsFromEnv}. Throws a `TypeError` naming a variable that does not parse.
+ * `<PREFIX>_HOST` (default `127.0.0.1`), `<PREFIX>_PORT`, `NODE_ENV`, the transport variables of
+ * {@link transportConfigFromEnv} (which also decide `auth.requireHttps`) and the auth variables of
+ * {@link authOptionsFromEnv}. `NODE_ENV` is `development`, `test` or `production`; unset means `production` (JSON
+ * logs, no local defaults, `https:` only). Throws a `TypeError` naming a variable that does not parse.
  *
  * @example
  * ```ts
@@ -45,18 +46,28 @@ export function resourceServerConfigFromEnv(
   prefix: string,
   defaults: ResourceServerEnvDefaults,
 ): ResourceServerConfig {
+  const production = isProduction(env);
   const port = parseInteger(`${prefix}_PORT`, readVariable(env, `${prefix}_PORT`)) ?? defaults.port;
   if (port > 65_535) {
     throw new TypeError(`${prefix}_PORT must be a TCP port number`);
   }
-  const transport = transportConfigFromEnv(env, prefix, { production: env.NODE_ENV === 'production' });
+  const transport = transportConfigFromEnv(env, prefix, { production });
   return {
     host: readVariable(env, `${prefix}_HOST`) ?? '127.0.0.1',
     port,
-    jsonLogs: env.NODE_ENV === 'production',
+    jsonLogs: production,
     transport,
-    auth: { ...authOptionsFromEnv(env, prefix, defaults), requireHttps: transport.requireHttps },
+    auth: { ...authOptionsFromEnv(env, prefix, defaults, production), requireHttps: transport.requireHttps },
   };
+}
+
+/** Safe by default: only an explicit `development` or `test` leaves production behaviour. */
+function isProduction(env: Env): boolean {
+  const mode = readVariable(env, 'NODE_ENV') ?? 'production';
+  if (mode !== 'development' && mode !== 'test' && mode !== 'production') {
+    throw new TypeError('NODE_ENV must be one of development, test, production');
+  }
+  return mode === 'production';
 }
 
 /**
@@ -64,22 +75,37 @@ export function resourceServerConfigFromEnv(
  * `<PREFIX>_JWKS_URI`, `<PREFIX>_ALGORITHMS` (comma list), `<PREFIX>_CLOCK_TOLERANCE_SECONDS`,
  * `<PREFIX>_REVOCATIONS_TOPIC`, `<PREFIX>_KEYS_TOPIC`, `<PREFIX>_REVOCATION_FAILURE_POLICY` (`open`|`closed`),
  * `<PREFIX>_ALLOW_INSECURE_HTTP` (`true`|`false`), the shared `KAFKA_BROKERS` (comma list,
- * default `127.0.0.1:19092`) and the shared Kafka TLS/SASL variables of {@link kafkaSecurityFromEnv}. With
- * `NODE_ENV=production`, `<PREFIX>_ISSUER` and `KAFKA_BROKERS` are required and Kafka TLS is on by default.
+ * default `127.0.0.1:19092`) and the shared Kafka TLS/SASL variables of {@link kafkaSecurityFromEnv}. In production
+ * `<PREFIX>_ISSUER` and `KAFKA_BROKERS` are required, Kafka TLS is on by default, the issuer and JWKS URIs must be
+ * `https:` and `<PREFIX>_ALLOW_INSECURE_HTTP` is refused.
  */
-function authOptionsFromEnv(env: Env, prefix: string, defaults: ResourceServerEnvDefaults): AuthModuleOptions {
+function authOptionsFromEnv(
+  env: Env,
+  prefix: string,
+  defaults: ResourceServerEnvDefaults,
+  production: boolean,
+): AuthModuleOptions {
   const read = (name: string): string | undefined => readVariable(env, `${prefix}_${name}`);
-  const production = env.NODE_ENV === 'production';
+  const allowInsecureHttp = parseBoolean(`${prefix}_ALLOW_INSECURE_HTTP`, read('ALLOW_INSECURE_HTTP'));
+  if (production && allowInsecureHttp === true) {
+    throw new TypeError(`${prefix}_ALLOW_INSECURE_HTTP is refused when NODE_ENV=production`);
+  }
+  const issuer = read('ISSUER') ?? devDefault(production, `${prefix}_ISSUER`, 'http://127.0.0.1:3000');
+  const jwksUri = read('JWKS_URI');
+  if (production) {
+    requireHttps(`${prefix}_ISSUER`, issuer);
+    if (jwksUri !== undefined) requireHttps(`${prefix}_JWKS_URI`, jwksUri);
+  }
   return {
-    issuer: read('ISSUER') ?? devDefault(production, `${prefix}_ISSUER`, 'http://127.0.0.1:3000'),
+    issuer,
     audience: read('AUDIENCE') ?? defaults.audience,
-    jwksUri: read('JWKS_URI'),
+    jwksUri,
     algorithms: parseList(read('ALGORITHMS')),
     clockToleranceSeconds: parseInteger(`${prefix}_CLOCK_TOLERANCE_SECONDS`, read('CLOCK_TOLERANCE_SECONDS')),
     revocationFailurePolicy:
       parsePolicy(`${prefix}_REVOCATION_FAILURE_POLICY`, read('REVOCATION_FAILURE_POLICY')) ??
       defaults.revocationFailurePolicy,
-    allowInsecureHttp: parseBoolean(`${prefix}_ALLOW_INSECURE_HTTP`, read('ALLOW_INSECURE_HTTP')),
+    allowInsecureHttp,
     topics: { revocations: read('REVOCATIONS_TOPIC'), keys: read('KEYS_TOPIC') },
     kafka: {
       brokers: parseBrokers(env.KAFKA_BROKERS) ?? [devDefault(production, 'KAFKA_BROKERS', '127.0.0.1:19092')],
@@ -92,6 +118,17 @@ function authOptionsFromEnv(env: Env, prefix: string, defaults: ResourceServerEn
 function readVariable(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value === '' ? undefined : value;
+}
+
+/**
+ * In production every key and every revocation comes from the issuer: tokens are checked against what is fetched
+ * there, so it must be authenticated (`https:`), loopback included — an `http:` issuer in production is the local
+ * default left in place.
+ */
+function requireHttps(name: string, value: string): void {
+  if (!URL.canParse(value) || new URL(value).protocol !== 'https:') {
+    throw new TypeError(`${name} must be an https: URL when NODE_ENV=production`);
+  }
 }
 
 /** Dev defaults point at the local stack; production must say where its issuer and brokers are. */
