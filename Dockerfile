@@ -13,14 +13,15 @@ RUN npm run build
 
 FROM node:20-bookworm-slim AS runtime
 WORKDIR /app
+# production, said explicitly (unset means production too): no dev seed, real secrets and https: issuers required
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # auth-service applies its SQL migrations at start (found by walking up from dist/)
 COPY apps/auth-service/migrations ./apps/auth-service/migrations
-# the clearly-marked dev seed; auth-service ignores it when NODE_ENV=production
-COPY config ./config
+# no config/: the dev seed and its published secrets stay out of the image (docker-compose.yml, a development
+# stack, mounts it)
 ARG APP=auth-service
 ENV APP=${APP}
 USER node

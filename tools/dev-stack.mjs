@@ -3,7 +3,8 @@
  * The local stack behind `npm start` (after `npm run build`): Kafka (an existing `KAFKA_BROKERS`, else the
  * built-in broker on 127.0.0.1:19092), then auth-service, orders-service and billing-service from dist/, each
  * waited for with a bounded poll. Logs are prefixed per process. Ctrl-C stops the apps, then the broker, and
- * exits 0; a process that dies on its own stops everything and exits 1.
+ * exits 0; a process that dies on its own stops everything and exits 1. The apps run with NODE_ENV=development
+ * whatever the shell says (unset means production, which refuses the dev seed this walkthrough uses).
  *
  * With `--tls` every service serves HTTPS with a certificate from a local CA in `.dev-certs/` (created on first use,
  * reused while valid; git-ignored), redirects a plain-HTTP port (auth 3080, orders 3081, billing 3082, or
@@ -33,6 +34,7 @@ const DEMO_CLIENT = { id: 'demo-app', secret: 'dev-only-demo-app-secret' }; // c
 const DEV_CERTS_DIR = join(REPO_ROOT, '.dev-certs');
 const TLS = process.argv.slice(2).includes('--tls');
 const SCHEME = TLS ? 'https' : 'http';
+const NODE_ENV = 'development';
 
 const APPS = [
   {
@@ -168,7 +170,7 @@ function tlsEnv(app) {
 }
 
 async function startApp(app, kafkaBrokers) {
-  say(`starting ${app.name}`);
+  say(`starting ${app.name} (NODE_ENV=${NODE_ENV})`);
   // setpriv --pdeathsig: the app dies with this script even if it is SIGKILLed (the apps run detached)
   const [command, args] = existsSync('/usr/bin/setpriv')
     ? ['/usr/bin/setpriv', ['--pdeathsig', 'SIGTERM', '--', process.execPath, mainFile(app)]]
@@ -176,7 +178,13 @@ async function startApp(app, kafkaBrokers) {
   const child = spawn(command, args, {
     cwd: REPO_ROOT,
     // children write to pipes; keep their colours only when ours reach a terminal
-    env: { ...process.env, ...tlsEnv(app), KAFKA_BROKERS: kafkaBrokers, ...(useColour ? {} : { NO_COLOR: '1' }) },
+    env: {
+      ...process.env,
+      ...tlsEnv(app),
+      NODE_ENV,
+      KAFKA_BROKERS: kafkaBrokers,
+      ...(useColour ? {} : { NO_COLOR: '1' }),
+    },
     detached: true, // own process group: Ctrl-C reaches only this script, which stops things in order
     stdio: ['ignore', 'pipe', 'pipe'],
   });

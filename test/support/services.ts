@@ -141,6 +141,8 @@ export interface ResourceServerSetup {
 function resourceServerConfig(prefix: string, setup: ResourceServerSetup, load: () => ResourceServerConfig) {
   const config = withEnv(
     {
+      // Unset would mean production (https only, TLS or trusted proxies): the tests run as `npm test` does.
+      NODE_ENV: 'test',
       KAFKA_BROKERS: setup.kafka.brokers,
       [`${prefix}_ISSUER`]: setup.issuer,
       [`${prefix}_JWKS_URI`]: setup.jwksUri,
