@@ -26,6 +26,11 @@ describe('parseBasicAuthorization', () => {
     ['bad percent escape', basic('a%ZZ:b')],
     ['empty client id', basic(':secret')],
     ['two tokens', 'Basic YTpi YTpi'],
+    ['a NUL in the id', basic('demo\u0000app:secret')],
+    ['a percent-encoded NUL in the id', basic('demo%00app:secret')],
+    ['a percent-encoded NUL in the secret', basic('demo-app:secret%00')],
+    ['a LF in the secret', basic('demo-app:a%0Ab')],
+    ['invalid UTF-8', `Basic ${Buffer.from([0x61, 0x3a, 0xff, 0xfe]).toString('base64')}`],
   ])('rejects %s with invalid_client flagged as Basic', (_name, header) => {
     let thrown: unknown;
     try {

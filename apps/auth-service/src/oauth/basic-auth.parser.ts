@@ -1,4 +1,8 @@
+import { hasControlCharacter } from './control-character.js';
 import { OAUTH_ERRORS, OAuthError } from './oauth.error.js';
+
+/** RFC 7617 §2.1: the credentials are UTF-8; invalid bytes are refused rather than replaced. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Client credentials taken from a request. */
 export interface ClientCredentials {
@@ -29,7 +33,8 @@ export function isBasicAuthorization(header: string | undefined): boolean {
 
 /**
  * Parses `Authorization: Basic base64(urlencode(client_id) ":" urlencode(client_secret))` (RFC 6749 §2.3.1,
- * RFC 7617). Throws `invalid_client` (with the Basic challenge) when the header is malformed.
+ * RFC 7617). Throws `invalid_client` (with the Basic challenge) when the header is malformed: not base64, not UTF-8,
+ * no colon, a bad percent escape, an empty id or a control character in either part.
  *
  * @example
  * parseBasicAuthorization('Basic ' + btoa('demo-app:dev-only-demo-app-secret'));
@@ -43,12 +48,19 @@ export function parseBasicAuthorization(header: string): ClientCredentials {
   };
   const match = /^basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header.trim());
   if (match === null) return fail('not base64 credentials');
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  let decoded: string;
+  try {
+    decoded = UTF8.decode(Buffer.from(match[1], 'base64'));
+  } catch {
+    // TypeError: invalid UTF-8; the reason is all the log needs.
+    return fail('not UTF-8');
+  }
   const colon = decoded.indexOf(':');
   if (colon < 0) return fail('no colon');
   const clientId = formUrlDecode(decoded.slice(0, colon));
   const clientSecret = formUrlDecode(decoded.slice(colon + 1));
   if (clientId === undefined || clientSecret === undefined) return fail('bad percent-encoding');
   if (clientId === '') return fail('empty client id');
+  if (hasControlCharacter(clientId) || hasControlCharacter(clientSecret)) return fail('control character');
   return { clientId, clientSecret };
 }

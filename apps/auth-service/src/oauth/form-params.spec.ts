@@ -37,6 +37,38 @@ describe('readFormParams', () => {
   });
 });
 
+describe('readFormParams and control characters', () => {
+  const errorOf = (body: Record<string, unknown>): string | undefined => {
+    try {
+      readFormParams(body, ['resource']);
+    } catch (error) {
+      return (error as OAuthError).error;
+    }
+    return undefined;
+  };
+
+  it.each([
+    ['a NUL in client_id', { client_id: 'demo\u0000', client_secret: 's' }, 'invalid_client'],
+    ['a NUL in client_secret', { client_id: 'demo-app', client_secret: 's\u0000' }, 'invalid_client'],
+    ['a LF in client_secret', { client_id: 'demo-app', client_secret: 'a\nb' }, 'invalid_client'],
+    ['a NUL in username', { username: 'alice\u0000', password: 'p' }, 'invalid_request'],
+    ['a NUL in password', { username: 'alice', password: '\u0000' }, 'invalid_request'],
+    ['a TAB in password', { username: 'alice', password: 'a\tb' }, 'invalid_request'],
+    ['a NUL in grant_type', { grant_type: 'password\u0000' }, 'invalid_request'],
+    ['a CR in scope', { scope: 'orders:read\r' }, 'invalid_request'],
+    ['a NUL in token', { token: 'abc\u0000' }, 'invalid_request'],
+    ['a NUL in one resource of several', { resource: ['orders-service', 'billing\u0000'] }, 'invalid_request'],
+    ['DEL in an unknown parameter', { extra: '\u007f' }, 'invalid_request'],
+  ])('refuses %s with %s', (_name, body, error) => {
+    expect(errorOf(body)).toBe(error);
+  });
+
+  it('keeps printable Unicode', () => {
+    const params = readFormParams({ username: 'élise', password: 'パスワード 😀' });
+    expect([params.get('username'), params.get('password')]).toEqual(['élise', 'パスワード 😀']);
+  });
+});
+
 describe('assertFormContentType', () => {
   it.each([
     'application/x-www-form-urlencoded',

@@ -1,4 +1,12 @@
+import { mediaTypeOf } from '../common/media-type.js';
+import { hasControlCharacter } from './control-character.js';
 import { OAUTH_ERRORS, OAuthError } from './oauth.error.js';
+
+/**
+ * Client authentication parameters (`client_secret_post`, RFC 6749 §2.3.1): a malformed one fails client
+ * authentication (§5.2 `invalid_client`), every other malformed parameter is `invalid_request`.
+ */
+const CLIENT_CREDENTIAL_PARAMETERS: ReadonlySet<string> = new Set(['client_id', 'client_secret']);
 
 /**
  * Parameters of an `application/x-www-form-urlencoded` OAuth request: single-valued ones (RFC 6749 §3.2:
@@ -19,15 +27,15 @@ export interface FormParams {
  * assertFormContentType(req.headers['content-type']);
  */
 export function assertFormContentType(contentType: string | undefined): void {
-  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
-  if (mediaType !== 'application/x-www-form-urlencoded') {
+  if (mediaTypeOf(contentType) !== 'application/x-www-form-urlencoded') {
     throw new OAuthError(OAUTH_ERRORS.invalidRequest, 'expected an application/x-www-form-urlencoded body');
   }
 }
 
 /**
- * Validates a parsed form body: every value must be a string; a parameter sent twice is `invalid_request`
- * unless listed in `repeatable`. Empty values count as absent (RFC 6749 §3.1).
+ * Validates a parsed form body: every value must be a string without control characters (`invalid_client` for the
+ * client credentials, `invalid_request` otherwise); a parameter sent twice is `invalid_request` unless listed in
+ * `repeatable`. Empty values count as absent (RFC 6749 §3.1).
  *
  * @example
  * const params = readFormParams(req.body, ['resource']);
@@ -44,6 +52,7 @@ export function readFormParams(body: unknown, repeatable: readonly string[] = []
     if (!values.every((v): v is string => typeof v === 'string')) {
       throw new OAuthError(OAUTH_ERRORS.invalidRequest, `malformed parameter ${name}`);
     }
+    if (values.some(hasControlCharacter)) throw malformed(name);
     const present = values.filter((v) => v !== '');
     if (repeatable.includes(name)) {
       multi.set(name, present);
@@ -61,4 +70,13 @@ export function readFormParams(body: unknown, repeatable: readonly string[] = []
     },
     getAll: (name) => multi.get(name) ?? [],
   };
+}
+
+function malformed(name: string): OAuthError {
+  if (CLIENT_CREDENTIAL_PARAMETERS.has(name)) {
+    return new OAuthError(OAUTH_ERRORS.invalidClient, 'client authentication failed', {
+      cause: new Error(`control character in ${name}`),
+    });
+  }
+  return new OAuthError(OAUTH_ERRORS.invalidRequest, `control character in parameter ${name}`);
 }
