@@ -1,6 +1,7 @@
 import { Catch, HttpException, Logger, type ArgumentsHost } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import { describeError } from '@app/events';
+import { describeErrorType, stackFrames } from '../common/error-type.js';
 import { OAUTH_ERRORS, OAuthError, toOAuthErrorResponse } from './oauth.error.js';
 
 /** The parts of Express's request/response this filter uses (no `@types/express` in the repo). */
@@ -19,8 +20,9 @@ const OAUTH_PATH_PREFIX = '/oauth/';
 /**
  * Renders every error of the OAuth endpoints as an RFC 6749 §5.2 body, with `Cache-Control: no-store`; other
  * routes keep Nest's answers. Registered app-wide, so a form rejected by the body parser (too large, malformed)
- * is answered the same way. Unexpected errors become `server_error` (500) and are logged with their cause; the
- * request body (secrets, tokens) is never logged.
+ * is answered the same way. Unexpected errors become `server_error` (500). The log names an error raised here by
+ * its fixed reason and any other one by its type and stack frames only, never its message: a parser's or a
+ * database's message can quote the request (secrets, tokens).
  *
  * @example
  * providers: [{ provide: APP_FILTER, useClass: OAuthExceptionFilter }]
@@ -44,11 +46,17 @@ export class OAuthExceptionFilter extends BaseExceptionFilter {
       msg: 'oauth request refused',
       path: request.path,
       error: body.error,
-      cause: error.cause === undefined ? undefined : describeError(error.cause),
+      cause: this.describeCause(exception),
     };
-    if (status >= 500) this.logger.error({ ...log, stack: exception instanceof Error ? exception.stack : undefined });
+    if (status >= 500) this.logger.error({ ...log, at: stackFrames(exception) });
     else this.logger.log(log);
     response.status(status).set(headers).json(body);
+  }
+
+  /** Our OAuthErrors carry fixed-text causes (see {@link OAuthError}); anything else may quote the request. */
+  private describeCause(exception: unknown): string | undefined {
+    if (!(exception instanceof OAuthError)) return describeErrorType(exception);
+    return exception.cause === undefined ? undefined : describeError(exception.cause);
   }
 
   private toOAuthError(exception: unknown): OAuthError {

@@ -13,7 +13,7 @@ export type OAuthErrorCode = (typeof OAUTH_ERRORS)[keyof typeof OAUTH_ERRORS];
 
 /**
  * An OAuth protocol error. `description` is a fixed, client-safe text (never a secret or token); `cause` keeps
- * the internal reason for the log.
+ * the internal reason for the log: a fixed text too, never one quoting the request (it is logged as is).
  *
  * @example
  * throw new OAuthError('invalid_scope', 'requested scope is not allowed for this client');
