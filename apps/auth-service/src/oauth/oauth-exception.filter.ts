@@ -2,6 +2,7 @@ import { Catch, HttpException, Logger, type ArgumentsHost } from '@nestjs/common
 import { BaseExceptionFilter } from '@nestjs/core';
 import { describeError } from '@app/events';
 import { describeErrorType, stackFrames } from '../common/error-type.js';
+import { DatabaseTimeoutError } from '../storage/database-timeout.error.js';
 import { OAUTH_ERRORS, OAuthError, toOAuthErrorResponse } from './oauth.error.js';
 
 /** The parts of Express's request/response this filter uses (no `@types/express` in the repo). */
@@ -20,9 +21,10 @@ const OAUTH_PATH_PREFIX = '/oauth/';
 /**
  * Renders every error of the OAuth endpoints as an RFC 6749 §5.2 body, with `Cache-Control: no-store`; other
  * routes keep Nest's answers. Registered app-wide, so a form rejected by the body parser (too large, malformed)
- * is answered the same way. Unexpected errors become `server_error` (500). The log names an error raised here by
- * its fixed reason and any other one by its type and stack frames only, never its message: a parser's or a
- * database's message can quote the request (secrets, tokens).
+ * is answered the same way. A database that gave up at one of its bounds is `temporarily_unavailable` (503,
+ * `Retry-After`): nothing was done, trying again may work. Unexpected errors become `server_error` (500). The log
+ * names an error raised here by its fixed reason and any other one by its type and stack frames only, never its
+ * message: a parser's or a database's message can quote the request (secrets, tokens).
  *
  * @example
  * providers: [{ provide: APP_FILTER, useClass: OAuthExceptionFilter }]
@@ -64,6 +66,9 @@ export class OAuthExceptionFilter extends BaseExceptionFilter {
     // Body-parser and routing errors (malformed form, too large) are the client's fault.
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       return new OAuthError(OAUTH_ERRORS.invalidRequest, 'malformed request', { cause: exception });
+    }
+    if (exception instanceof DatabaseTimeoutError) {
+      return new OAuthError(OAUTH_ERRORS.temporarilyUnavailable, 'try again later', { cause: exception });
     }
     return new OAuthError(OAUTH_ERRORS.serverError, undefined, { cause: exception });
   }

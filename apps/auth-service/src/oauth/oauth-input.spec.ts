@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
+import pg from 'pg';
 import request from 'supertest';
 import { AppModule } from '../app.module.js';
 import { authServiceConfig, loadAuthServiceConfig } from '../config/auth-service.config.js';
 import { configureApp } from '../configure-app.js';
-import { Database } from '../storage/database.js';
+import { ADVISORY_LOCKS, Database, SCHEMA_LOCK_SPACE } from '../storage/database.js';
 import { CapturingLogger } from '../../../../test/support/capturing-logger.js';
 
 const DEMO = { id: 'demo-app', secret: 'dev-only-demo-app-secret' };
@@ -15,6 +16,9 @@ const ALICE = { username: 'alice', password: 'dev-only-alice-password' };
 /** Basic credentials exactly as given (no percent-encoding), so a raw control character can be sent. */
 const rawBasic = (credentials: string): string => `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
 const basic = rawBasic(`${DEMO.id}:${DEMO.secret}`);
+const databaseUrl = process.env['DATABASE_URL'];
+/** Locks held by another session exist on the real Postgres only. */
+const onPostgres = databaseUrl === undefined || databaseUrl === '' ? it.skip : it;
 
 /**
  * Bad input at the OAuth endpoints, through the real module. On the real Postgres when the run provides one
@@ -30,8 +34,9 @@ describe('OAuth endpoints and bad input', () => {
   beforeAll(async () => {
     const config = loadAuthServiceConfig({
       NODE_ENV: 'test',
-      DATABASE_URL: process.env['DATABASE_URL'],
+      DATABASE_URL: databaseUrl,
       AUTH_DATABASE_SCHEMA: schema,
+      AUTH_DATABASE_LOCK_TIMEOUT_MS: '200',
       AUTH_OUTBOX_RELAY_ENABLED: 'false',
     });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
@@ -185,5 +190,47 @@ describe('OAuth endpoints and bad input', () => {
       expect(logged).toMatch(/"at":\["at /);
       expect(logged).not.toContain('does not exist');
     });
+  });
+
+  describe('a database that cannot answer in time', () => {
+    onPostgres(
+      'answers a revocation stuck behind the outbox writer lock with 503 and Retry-After, then revokes',
+      async () => {
+        const issued = await http()
+          .post('/oauth/token')
+          .set('Authorization', basic)
+          .type('form')
+          .send({ grant_type: 'client_credentials', scope: 'orders:read' })
+          .expect(200);
+        const revoke = () =>
+          http()
+            .post('/oauth/revoke')
+            .set('Authorization', basic)
+            .type('form')
+            .send({ token: issued.body.access_token });
+        // A writer of this service's schema (the writer lock is scoped to the schema).
+        const stuckWriter = new pg.Client({ connectionString: databaseUrl, options: `-c search_path=${schema}` });
+        await stuckWriter.connect();
+        const from = logger.lines.length;
+        try {
+          await stuckWriter.query('BEGIN');
+          await stuckWriter.query(`SELECT pg_advisory_xact_lock(${SCHEMA_LOCK_SPACE}, $1)`, [
+            ADVISORY_LOCKS.outboxWriters,
+          ]);
+          const refused = await revoke().timeout(5_000);
+          expect(refused.status).toBe(503);
+          expect(refused.body.error).toBe('temporarily_unavailable');
+          expect(refused.headers['retry-after']).toBe('1');
+          expect(refused.headers['cache-control']).toBe('no-store');
+        } finally {
+          await stuckWriter.query('ROLLBACK');
+          await stuckWriter.end();
+        }
+        expect(logger.lines.slice(from).join('\n')).toContain('ERR_DATABASE_LOCK_TIMEOUT');
+        expect(await db.query("SELECT 1 FROM revocations WHERE target_type = 'jti'")).toEqual([]);
+        await revoke().expect(200);
+        expect(await db.query("SELECT 1 FROM revocations WHERE target_type = 'jti'")).toHaveLength(1);
+      },
+    );
   });
 });

@@ -11,6 +11,7 @@ describe('toOAuthErrorResponse', () => {
     ['invalid_scope', 400, false],
     ['invalid_target', 400, false],
     ['server_error', 500, false],
+    ['temporarily_unavailable', 503, false],
   ] as [OAuthErrorCode, number, boolean][])('%s → %i (challenge: %s)', (code, status, challenge) => {
     const response = toOAuthErrorResponse(new OAuthError(code, 'fixed text'));
     expect(response.status).toBe(status);
@@ -19,6 +20,7 @@ describe('toOAuthErrorResponse', () => {
     expect(response.headers['Pragma']).toBe('no-cache');
     if (challenge) expect(response.headers['WWW-Authenticate']).toBe('Basic realm="auth-service", charset="UTF-8"');
     else expect(response.headers['WWW-Authenticate']).toBeUndefined();
+    expect(response.headers['Retry-After']).toBe(status === 503 ? '1' : undefined);
   });
 
   it('omits error_description when there is none and never exposes the cause', () => {

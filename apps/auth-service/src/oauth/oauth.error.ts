@@ -1,4 +1,8 @@
-/** RFC 6749 §5.2, RFC 7009, RFC 8707 error codes returned by the token, revocation and introspection endpoints. */
+/**
+ * RFC 6749 §5.2, RFC 7009, RFC 8707 error codes returned by the token, revocation and introspection endpoints, and
+ * `temporarily_unavailable` (RFC 6749 §4.1.2.1) for a 503: RFC 7009 §2.2.1 has the client assume the token is still
+ * valid and retry.
+ */
 export const OAUTH_ERRORS = {
   invalidRequest: 'invalid_request',
   invalidClient: 'invalid_client',
@@ -8,6 +12,7 @@ export const OAUTH_ERRORS = {
   invalidScope: 'invalid_scope',
   invalidTarget: 'invalid_target',
   serverError: 'server_error',
+  temporarilyUnavailable: 'temporarily_unavailable',
 } as const;
 export type OAuthErrorCode = (typeof OAUTH_ERRORS)[keyof typeof OAUTH_ERRORS];
 
@@ -39,10 +44,14 @@ export interface OAuthErrorResponse {
 /** The `realm` of our `WWW-Authenticate: Basic` challenge. */
 const BASIC_REALM = 'auth-service';
 
+/** `Retry-After` of a 503: the bounds that cause one are a few seconds at most. */
+const RETRY_AFTER_SECONDS = 1;
+
 /**
  * Maps an {@link OAuthError} to status, headers and body (RFC 6749 §5.2). `invalid_client` is 401 and always carries
  * `WWW-Authenticate: Basic realm="auth-service"` (HTTP requires a challenge on every 401, and it is mandatory when
- * Basic was used); `server_error` is 500; everything else 400. Responses are never cached.
+ * Basic was used); `server_error` is 500; `temporarily_unavailable` is 503 with `Retry-After`; everything else 400.
+ * Responses are never cached.
  *
  * @example
  * const { status, headers, body } = toOAuthErrorResponse(new OAuthError('invalid_grant'));
@@ -54,6 +63,10 @@ export function toOAuthErrorResponse(error: OAuthError): OAuthErrorResponse {
   if (error.error === OAUTH_ERRORS.invalidClient) {
     headers['WWW-Authenticate'] = `Basic realm="${BASIC_REALM}", charset="UTF-8"`;
     return { status: 401, headers, body };
+  }
+  if (error.error === OAUTH_ERRORS.temporarilyUnavailable) {
+    headers['Retry-After'] = String(RETRY_AFTER_SECONDS);
+    return { status: 503, headers, body };
   }
   return { status: error.error === OAUTH_ERRORS.serverError ? 500 : 400, headers, body };
 }

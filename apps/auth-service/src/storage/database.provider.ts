@@ -17,7 +17,7 @@ async function openDatabase(config: AuthServiceConfig): Promise<Database> {
   const db: Database =
     config.database.url === undefined
       ? new PgliteDatabase()
-      : new PostgresDatabase(config.database.url, config.database.schema);
+      : new PostgresDatabase(config.database.url, config.database.schema, config.database.timeouts);
   await db.open();
   if (db.kind === 'pglite' && config.nodeEnv === 'production') {
     new Logger('Database').warn({
