@@ -105,20 +105,19 @@ describe.each(backends)('Database on %s', (kind, create) => {
       }
     });
 
-    it('scopes advisory locks to its schema: a service on another schema of the database never waits for it', async () => {
-      const elsewhere = new PostgresDatabase(databaseUrl!, `${schema}_other`);
+    it('keeps its advisory locks to its schema: a service on another schema never blocks its relay', async () => {
+      const otherSchema = `${schema}_other`;
+      const elsewhere = new PostgresDatabase(databaseUrl!, otherSchema, defaultTimeouts);
       await elsewhere.open();
       try {
-        const here = await db.tryAdvisoryLock(4242);
-        const there = await elsewhere.tryAdvisoryLock(4242);
-        try {
-          expect(here?.held).toBe(true);
-          expect(there?.held).toBe(true);
-        } finally {
-          await Promise.all([here?.release(), there?.release()]);
-        }
+        const theirs = await elsewhere.tryAdvisoryLock(ADVISORY_LOCKS.outboxRelay);
+        expect(theirs?.held).toBe(true);
+        const ours = await db.tryAdvisoryLock(ADVISORY_LOCKS.outboxRelay);
+        expect(ours?.held).toBe(true);
+        await ours!.release();
+        await theirs!.release();
       } finally {
-        await elsewhere.query(`DROP SCHEMA IF EXISTS ${schema}_other CASCADE`);
+        await elsewhere.query(`DROP SCHEMA IF EXISTS ${otherSchema} CASCADE`);
         await elsewhere.close();
       }
     });

@@ -39,9 +39,9 @@ export abstract class Database implements SqlExecutor {
   abstract query<R extends object = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
   /** Runs `work` in one transaction: commit when it resolves, rollback when it throws. */
   abstract transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
-  /** Runs `work` while holding the advisory lock `key` (waits for it). */
+  /** Runs `work` while holding the advisory lock `key` of this schema (waits for it). */
   abstract withAdvisoryLock<T>(key: number, work: () => Promise<T>): Promise<T>;
-  /** Takes the advisory lock `key` if free, without waiting; `null` when another holder has it. */
+  /** Takes the advisory lock `key` of this schema if free, without waiting; `null` when another holder has it. */
   abstract tryAdvisoryLock(key: number): Promise<AdvisoryLock | null>;
   /**
    * Calls `onNotify` for every `NOTIFY <channel>` committed by any connection (any instance). Resolves once
