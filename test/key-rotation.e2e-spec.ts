@@ -129,7 +129,8 @@ describe('key rotation under traffic', () => {
     await traffic;
     console.log(`rotation under traffic: ${answers.ok} answers 200, ${answers.refused.length} refused`);
     expect(answers.refused).toEqual([]);
-    expect(answers.ok).toBeGreaterThan(100);
+    // Traffic ran through every rotation (each waited for a token of its new key), however fast the machine.
+    expect(answers.ok).toBeGreaterThan(4 * 4);
     expect(new Set(kids).size).toBe(4);
     expect([...tokensByKid.keys()]).toEqual(expect.arrayContaining(kids));
     expect(jwks.requests).toBe(jwksReadsAtStart);
