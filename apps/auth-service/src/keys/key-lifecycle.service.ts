@@ -13,6 +13,7 @@ import { Clock, toNumericDate } from '../common/clock.js';
 import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
 import { OutboxSignal } from '../outbox/outbox.signal.js';
 import { SecurityEventOutbox } from '../outbox/security-event.outbox.js';
+import { longestAcceptanceSeconds } from '../tokens/longest-acceptance.js';
 import { ADVISORY_LOCKS, CHANNELS, Database, SCHEMA_LOCK_SPACE, type SqlExecutor } from '../storage/database.js';
 import { KeyRotationRefusedError, UnknownSigningKeyError } from './key-lifecycle.errors.js';
 import { KeyVault } from './key-vault.js';
@@ -232,7 +233,7 @@ export class KeyLifecycle {
   }
 
   private expiredPrevious(keys: readonly SigningKeyRecord[], now: number): SigningKeyRecord[] {
-    const retireAfterMs = (this.config.accessTokenTtlSeconds + AUTH_DEFAULTS.maxClockToleranceSeconds) * 1000;
+    const retireAfterMs = longestAcceptanceSeconds(this.config.accessTokenTtlSeconds) * 1000;
     return keys.filter((key) => key.state === 'previous' && (key.deactivatedAt ?? now) + retireAfterMs <= now);
   }
 

@@ -1,5 +1,5 @@
-import { AUTH_DEFAULTS } from '@app/auth/core';
 import type { TopicSpec } from '@app/events';
+import { longestAcceptanceSeconds } from '../tokens/longest-acceptance.js';
 
 /** What the auth topics must be like; see {@link checkTopicConfigs}. */
 export interface TopicRequirements {
@@ -44,7 +44,7 @@ export class TopicConfigError extends Error {
 /**
  * The shortest `retention.ms` the revocations topic may have: a revocation must stay readable as long as the
  * longest token it can hit may still be accepted somewhere, i.e. the longest token lifetime plus the largest
- * clock tolerance a resource server may allow ({@link AUTH_DEFAULTS}.maxClockToleranceSeconds).
+ * clock tolerance a resource server may allow ({@link longestAcceptanceSeconds}).
  *
  * @example
  * ```ts
@@ -52,7 +52,7 @@ export class TopicConfigError extends Error {
  * ```
  */
 export function minRevocationRetentionMs(longestTokenLifetimeSeconds: number): number {
-  return (longestTokenLifetimeSeconds + AUTH_DEFAULTS.maxClockToleranceSeconds) * 1000;
+  return longestAcceptanceSeconds(longestTokenLifetimeSeconds) * 1000;
 }
 
 /**
