@@ -16,6 +16,10 @@ const shared = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',
+  // @nestjs/throttler (CommonJS) requires the ESM-only @nestjs/common and @nestjs/core, which Node 20 allows and
+  // Jest allows only on Node 24.9+: see test/setup/esm-for-cjs/resolver.cjs.
+  resolver: '<rootDir>/test/setup/esm-for-cjs/resolver.cjs',
+  setupFiles: ['<rootDir>/test/setup/esm-for-cjs/setup.mjs'],
 };
 
 export default {
