@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { OAUTH_ERRORS, OAuthError, toOAuthErrorResponse, type OAuthErrorCode } from './oauth.error.js';
+import {
+  OAUTH_ERRORS,
+  OAuthError,
+  OAuthRateLimitError,
+  toOAuthErrorResponse,
+  type OAuthErrorCode,
+} from './oauth.error.js';
 
 describe('toOAuthErrorResponse', () => {
   it.each([
@@ -30,4 +36,20 @@ describe('toOAuthErrorResponse', () => {
     expect(response.body).toEqual({ error: 'invalid_grant' });
     expect(JSON.stringify(response)).not.toContain('alice');
   });
+
+  it.each([
+    [30, '30'],
+    [0.2, '1'],
+    [0, '1'],
+    [4.1, '5'],
+  ])(
+    'a rate limit of %s s is 429 temporarily_unavailable, Retry-After %s, errorCode ERR_RATE_LIMITED',
+    (after, header) => {
+      const response = toOAuthErrorResponse(new OAuthRateLimitError(after, { cause: new Error('limit of client x') }));
+      expect(response.status).toBe(429);
+      expect(response.headers).toMatchObject({ 'Retry-After': header, 'Cache-Control': 'no-store' });
+      expect(response.headers['WWW-Authenticate']).toBeUndefined();
+      expect(response.body).toMatchObject({ error: 'temporarily_unavailable', errorCode: 'ERR_RATE_LIMITED' });
+    },
+  );
 });
