@@ -329,3 +329,51 @@ function keyFile(content: string): string {
   writeFileSync(file, `${content}\n`);
   return file;
 }
+
+describe('loadAuthServiceConfig rate limits (AUTH_RATE_LIMIT_*)', () => {
+  it('has documented defaults: 60/120/300 requests per minute, login backoff after 5 failures from 1 s to 15 min', () => {
+    expect(loadAuthServiceConfig({ NODE_ENV: 'test' }).rateLimits).toEqual({
+      windowSeconds: 60,
+      token: 60,
+      revoke: 120,
+      introspect: 300,
+      login: { failures: 5, windowSeconds: 900, backoffSeconds: 1, maxBackoffSeconds: 900 },
+    });
+    expect(AUTH_SERVICE_DEFAULTS).toMatchObject({ rateLimitTokenRequests: 60, loginFailures: 5 });
+  });
+
+  it('reads every variable', () => {
+    const config = loadAuthServiceConfig({
+      NODE_ENV: 'test',
+      AUTH_RATE_LIMIT_WINDOW_SECONDS: '10',
+      AUTH_RATE_LIMIT_TOKEN_REQUESTS: '3',
+      AUTH_RATE_LIMIT_REVOKE_REQUESTS: '4',
+      AUTH_RATE_LIMIT_INTROSPECT_REQUESTS: '5',
+      AUTH_RATE_LIMIT_LOGIN_FAILURES: '2',
+      AUTH_RATE_LIMIT_LOGIN_WINDOW_SECONDS: '60',
+      AUTH_RATE_LIMIT_LOGIN_BACKOFF_SECONDS: '2',
+      AUTH_RATE_LIMIT_LOGIN_MAX_BACKOFF_SECONDS: '30',
+    });
+    expect(config.rateLimits).toEqual({
+      windowSeconds: 10,
+      token: 3,
+      revoke: 4,
+      introspect: 5,
+      login: { failures: 2, windowSeconds: 60, backoffSeconds: 2, maxBackoffSeconds: 30 },
+    });
+  });
+
+  it.each([
+    [{ AUTH_RATE_LIMIT_TOKEN_REQUESTS: '0' }, 'AUTH_RATE_LIMIT_TOKEN_REQUESTS'],
+    [{ AUTH_RATE_LIMIT_REVOKE_REQUESTS: 'many' }, 'AUTH_RATE_LIMIT_REVOKE_REQUESTS'],
+    [{ AUTH_RATE_LIMIT_WINDOW_SECONDS: '0' }, 'AUTH_RATE_LIMIT_WINDOW_SECONDS'],
+    [{ AUTH_RATE_LIMIT_LOGIN_FAILURES: '0' }, 'AUTH_RATE_LIMIT_LOGIN_FAILURES'],
+    [
+      { AUTH_RATE_LIMIT_LOGIN_BACKOFF_SECONDS: '60', AUTH_RATE_LIMIT_LOGIN_MAX_BACKOFF_SECONDS: '30' },
+      'AUTH_RATE_LIMIT_LOGIN_MAX_BACKOFF_SECONDS',
+    ],
+  ])('throws a TypeError naming the variable for %o', (env, variable) => {
+    expect(() => loadAuthServiceConfig({ NODE_ENV: 'test', ...env })).toThrow(TypeError);
+    expect(() => loadAuthServiceConfig({ NODE_ENV: 'test', ...env })).toThrow(variable);
+  });
+});

@@ -134,6 +134,34 @@ export interface AuthServiceConfig {
     /** Retry delay cap, default `5000`. */
     maxBackoffMs: number;
   };
+  /**
+   * Rate limits of the OAuth endpoints, per authenticated client (requests whose client fails to authenticate count
+   * per source address), in a sliding window; in memory, so per instance. Past a limit: 429 with `Retry-After`.
+   */
+  rateLimits: {
+    /** AUTH_RATE_LIMIT_WINDOW_SECONDS, default 60: the sliding window of the three limits below. */
+    windowSeconds: number;
+    /**
+     * AUTH_RATE_LIMIT_TOKEN_REQUESTS, default 60 per window at POST /oauth/token: a client reusing its 5-minute tokens
+     * needs a few per window; the password grant of a busy app one per user login.
+     */
+    token: number;
+    /** AUTH_RATE_LIMIT_REVOKE_REQUESTS, default 120 per window at POST /oauth/revoke (a logout revokes two tokens). */
+    revoke: number;
+    /** AUTH_RATE_LIMIT_INTROSPECT_REQUESTS, default 300 per window at POST /oauth/introspect (once per API call). */
+    introspect: number;
+    /** Backoff of the password grant per (client, username), shared by every instance (in Postgres). */
+    login: {
+      /** AUTH_RATE_LIMIT_LOGIN_FAILURES, default 5: consecutive failures before the first lock. */
+      failures: number;
+      /** AUTH_RATE_LIMIT_LOGIN_WINDOW_SECONDS, default 900: a quiet period this long (after any lock) forgets them. */
+      windowSeconds: number;
+      /** AUTH_RATE_LIMIT_LOGIN_BACKOFF_SECONDS, default 1: the first lock; each further failure doubles it. */
+      backoffSeconds: number;
+      /** AUTH_RATE_LIMIT_LOGIN_MAX_BACKOFF_SECONDS, default 900: the longest lock. */
+      maxBackoffSeconds: number;
+    };
+  };
 }
 
 /** Documented defaults (see {@link AuthServiceConfig}). */
@@ -165,6 +193,14 @@ export const AUTH_SERVICE_DEFAULTS = {
   outboxSentRetentionSeconds: 24 * 60 * 60,
   sessionMaxLifetimeSeconds: 12 * 60 * 60,
   auditRetentionDays: 365,
+  rateLimitWindowSeconds: 60,
+  rateLimitTokenRequests: 60,
+  rateLimitRevokeRequests: 120,
+  rateLimitIntrospectRequests: 300,
+  loginFailures: 5,
+  loginWindowSeconds: 15 * 60,
+  loginBackoffSeconds: 1,
+  loginMaxBackoffSeconds: 15 * 60,
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -283,6 +319,35 @@ function loadSeed(env: Env): DevSeed {
     throw new TypeError(`AUTH_SEED_FILE: cannot read ${file}`, { cause: error });
   }
   return parseDevSeed(parsed, `AUTH_SEED_FILE ${file}`);
+}
+
+function rateLimits(env: Env): AuthServiceConfig['rateLimits'] {
+  const d = AUTH_SERVICE_DEFAULTS;
+  const backoffSeconds = integer(env, 'AUTH_RATE_LIMIT_LOGIN_BACKOFF_SECONDS', d.loginBackoffSeconds, 1, 86_400);
+  const maxBackoffSeconds = integer(
+    env,
+    'AUTH_RATE_LIMIT_LOGIN_MAX_BACKOFF_SECONDS',
+    d.loginMaxBackoffSeconds,
+    1,
+    86_400,
+  );
+  if (maxBackoffSeconds < backoffSeconds) {
+    throw new TypeError(
+      'AUTH_RATE_LIMIT_LOGIN_MAX_BACKOFF_SECONDS must be at least AUTH_RATE_LIMIT_LOGIN_BACKOFF_SECONDS',
+    );
+  }
+  return {
+    windowSeconds: integer(env, 'AUTH_RATE_LIMIT_WINDOW_SECONDS', d.rateLimitWindowSeconds, 1, 86_400),
+    token: integer(env, 'AUTH_RATE_LIMIT_TOKEN_REQUESTS', d.rateLimitTokenRequests, 1),
+    revoke: integer(env, 'AUTH_RATE_LIMIT_REVOKE_REQUESTS', d.rateLimitRevokeRequests, 1),
+    introspect: integer(env, 'AUTH_RATE_LIMIT_INTROSPECT_REQUESTS', d.rateLimitIntrospectRequests, 1),
+    login: {
+      failures: integer(env, 'AUTH_RATE_LIMIT_LOGIN_FAILURES', d.loginFailures, 1, 1000),
+      windowSeconds: integer(env, 'AUTH_RATE_LIMIT_LOGIN_WINDOW_SECONDS', d.loginWindowSeconds, 1, 86_400),
+      backoffSeconds,
+      maxBackoffSeconds,
+    },
+  };
 }
 
 function topicName(env: Env, name: string, fallback: string): string {
@@ -423,6 +488,7 @@ export function loadAuthServiceConfig(env: Env): AuthServiceConfig {
       minBackoffMs,
       maxBackoffMs,
     },
+    rateLimits: rateLimits(env),
   };
 }
 
