@@ -55,4 +55,14 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // CommonJS files (the Jest resolver shims in test/setup/esm-for-cjs/).
+    files: ['**/*.cjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', globalThis: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

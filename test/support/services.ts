@@ -105,6 +105,11 @@ export async function startAuthService(
       KAFKA_BROKERS: kafka.brokers,
       AUTH_REVOCATIONS_TOPIC: kafka.revocationsTopic,
       AUTH_KEYS_TOPIC: kafka.keysTopic,
+      // Specs poll the OAuth endpoints (bounded polls every few ms): the per-client limits, tested on their own in
+      // rate-limits.e2e-spec.ts, would refuse them. The password-grant backoff keeps its defaults.
+      AUTH_RATE_LIMIT_TOKEN_REQUESTS: '1000000',
+      AUTH_RATE_LIMIT_REVOKE_REQUESTS: '1000000',
+      AUTH_RATE_LIMIT_INTROSPECT_REQUESTS: '1000000',
       ...env,
     },
     () => authServiceConfig(),

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { AuthModule } from '@app/auth';
 import { adminAuthOptions } from './admin/admin-auth.options.js';
 import { AdminAuditController } from './admin/admin-audit.controller.js';
@@ -17,6 +18,8 @@ import { DataRetentionScheduler } from './retention/data-retention.scheduler.js'
 import { SigningKeyStore } from './keys/signing-key.store.js';
 import { OAuthExceptionFilter } from './oauth/oauth-exception.filter.js';
 import { OutboxRelay } from './outbox/outbox.relay.js';
+import { LoginBackoff } from './rate-limits/login-backoff.service.js';
+import { rateLimitOptions } from './rate-limits/rate-limit.options.js';
 import { RevocationController } from './revocations/revocation.controller.js';
 import { TokenRevocation } from './revocations/token-revocation.service.js';
 import { AccessTokenIssuer } from './tokens/access-token.issuer.js';
@@ -50,6 +53,12 @@ import { UserAuthenticator } from './users/user-authenticator.service.js';
       useFactory: adminAuthOptions,
       guardAllRoutes: false,
     }),
+    // Per-client limits of the OAuth endpoints (ClientRateLimitGuard, applied by @RateLimited on each route).
+    ThrottlerModule.forRootAsync({
+      imports: [FoundationModule],
+      inject: [authServiceConfig.KEY],
+      useFactory: rateLimitOptions,
+    }),
   ],
   controllers: [
     DiscoveryController,
@@ -67,6 +76,7 @@ import { UserAuthenticator } from './users/user-authenticator.service.js';
     DataRetentionScheduler,
     OutboxRelay,
     ClientAuthenticator,
+    LoginBackoff,
     UserAuthenticator,
     AccessTokenIssuer,
     IssuedTokenVerifier,

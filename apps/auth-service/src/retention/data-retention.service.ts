@@ -10,6 +10,7 @@ export interface PrunedRows {
   outbox: number;
   sessions: number;
   audit: number;
+  loginFailures: number;
 }
 
 /** Rows per DELETE: short statements, so a pass never holds locks that revocations wait behind. */
@@ -19,7 +20,7 @@ const BATCH_ROWS = 1_000;
  * What the auth service keeps, and for how long: revocations until nothing they can hit is still accepted anywhere
  * (`expires_at` + the largest clock tolerance), outbox rows once sent and older than the outbox retention (unsent
  * rows are never deleted), sessions older than the absolute session lifetime, audit entries older than the audit
- * retention. Deletes in batches of {@link BATCH_ROWS}.
+ * retention, password-grant failures once forgotten (`expires_at`, see `LoginBackoff`). Deletes in batches of {@link BATCH_ROWS}.
  *
  * @example
  * const pruned = await retention.prune(); // { revocations: 12, outbox: 340, sessions: 3, audit: 0 }
@@ -40,6 +41,7 @@ export class DataRetention {
       outbox: await this.deleteOlder('outbox', 'sent_at', nowS - outboxSentSeconds),
       sessions: await this.deleteOlder('sessions', 'created_at', nowS - sessionLifetimeSeconds),
       audit: await this.deleteOlder('audit_log', 'at', nowS - auditDays * 86_400),
+      loginFailures: await this.deleteOlder('login_failures', 'expires_at', nowS),
     };
   }
 

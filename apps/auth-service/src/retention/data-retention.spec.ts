@@ -82,7 +82,24 @@ describe('DataRetention', () => {
       await db.query(`INSERT INTO audit_log (type, actor, at) VALUES ($1, 'spec', to_timestamp($2))`, [type, at(ageS)]);
     }
 
-    expect(await app.get(DataRetention).prune()).toEqual({ revocations: 1, outbox: 1, sessions: 1, audit: 1 });
+    for (const [ref, expiresAt] of [
+      ['forgotten', at(1)],
+      ['remembered', at(-60)],
+    ] as const) {
+      await db.query(
+        `INSERT INTO login_failures (client_id, username_ref, failures, last_failure_at, expires_at)
+         VALUES ('demo-app', $1, 3, to_timestamp($2), to_timestamp($2))`,
+        [ref, expiresAt],
+      );
+    }
+
+    expect(await app.get(DataRetention).prune()).toEqual({
+      revocations: 1,
+      outbox: 1,
+      sessions: 1,
+      audit: 1,
+      loginFailures: 1,
+    });
 
     const left = async (sql: string) => (await db.query<{ v: string }>(sql)).map((row) => row.v).sort();
     expect(await left("SELECT target_value AS v FROM revocations WHERE requested_by = 'spec'")).toEqual([
@@ -92,6 +109,7 @@ describe('DataRetention', () => {
     expect(await left('SELECT record_key AS v FROM outbox')).toEqual(['never-sent', 'sent-recently']);
     expect(await left("SELECT sid AS v FROM sessions WHERE sid LIKE '%-session'")).toEqual(['young-session']);
     expect(await left("SELECT type AS v FROM audit_log WHERE actor = 'spec'")).toEqual(['spec.recent']);
+    expect(await left('SELECT username_ref AS v FROM login_failures')).toEqual(['remembered']);
   });
 
   it('deletes in batches until nothing is left to delete', async () => {

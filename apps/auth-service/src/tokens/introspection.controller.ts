@@ -1,7 +1,9 @@
-import { Controller, Headers, Inject, Logger } from '@nestjs/common';
-import { ClientAuthenticator } from '../clients/client-authenticator.service.js';
+import { Controller, Inject, Logger } from '@nestjs/common';
+import type { AuthenticatedClient } from '../clients/client-authenticator.service.js';
 import type { FormParams } from '../oauth/form-params.js';
 import { OAuthEndpoint, OAuthForm } from '../oauth/oauth-endpoint.decorator.js';
+import { OAuthClient } from '../rate-limits/oauth-client.decorator.js';
+import { RateLimited } from '../rate-limits/rate-limited.decorator.js';
 import { IssuedTokenVerifier } from './issued-token.verifier.js';
 
 /** RFC 7662 introspection response; only `active` when the token is not active. */
@@ -24,7 +26,7 @@ export type IntrospectionResponse =
 /**
  * `POST /oauth/introspect` (RFC 7662): client authentication required; a client learns only about tokens issued
  * to it (§4). `{ active: false }` for anything invalid, expired, revoked, unknown or another client's — nothing
- * else leaked.
+ * else leaked. Limited per client (429 + `Retry-After`).
  *
  * @example
  * curl -u demo-app:dev-only-demo-app-secret -d token=$TOKEN http://127.0.0.1:3000/oauth/introspect
@@ -33,17 +35,14 @@ export type IntrospectionResponse =
 export class IntrospectionController {
   private readonly logger = new Logger(IntrospectionController.name);
 
-  constructor(
-    @Inject(ClientAuthenticator) private readonly clients: ClientAuthenticator,
-    @Inject(IssuedTokenVerifier) private readonly verifier: IssuedTokenVerifier,
-  ) {}
+  constructor(@Inject(IssuedTokenVerifier) private readonly verifier: IssuedTokenVerifier) {}
 
+  @RateLimited('introspect')
   @OAuthEndpoint('introspect')
   async introspect(
-    @Headers('authorization') authorization: string | undefined,
+    @OAuthClient() client: AuthenticatedClient,
     @OAuthForm() params: FormParams,
   ): Promise<IntrospectionResponse> {
-    const client = await this.clients.authenticate(authorization, params);
     const token = params.require('token');
     const verification = await this.verifier.verify(token);
     if (!verification.ok) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ClientAuthenticator, type AuthenticatedClient } from '../clients/client-authenticator.service.js';
+import type { AuthenticatedClient } from '../clients/client-authenticator.service.js';
 import { Clock, toNumericDate } from '../common/clock.js';
 import type { FormParams } from '../oauth/form-params.js';
 import { OAUTH_ERRORS, OAuthError } from '../oauth/oauth.error.js';
@@ -23,17 +23,17 @@ export interface TokenResponse {
 }
 
 /**
- * The token endpoint's logic: client authentication, grant dispatch, scope/audience decision, issuance.
+ * The token endpoint's logic for an authenticated client (`@OAuthClient()`): grant dispatch, scope/audience
+ * decision, issuance.
  *
  * @example
- * const response = await exchange.exchange(req.headers.authorization, readFormParams(req.body, ['resource']));
+ * const response = await exchange.exchange(client, readFormParams(req.body, ['resource']), req.ip);
  */
 @Injectable()
 export class TokenExchange {
   private readonly logger = new Logger(TokenExchange.name);
 
   constructor(
-    @Inject(ClientAuthenticator) private readonly clients: ClientAuthenticator,
     @Inject(UserAuthenticator) private readonly users: UserAuthenticator,
     @Inject(ResourceServerRegistry) private readonly resourceServers: ResourceServerRegistry,
     @Inject(AccessTokenIssuer) private readonly issuer: AccessTokenIssuer,
@@ -41,8 +41,8 @@ export class TokenExchange {
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  async exchange(authorization: string | undefined, params: FormParams): Promise<TokenResponse> {
-    const client = await this.clients.authenticate(authorization, params);
+  /** `sourceAddress`: the request's address, logged with a failed login. */
+  async exchange(client: AuthenticatedClient, params: FormParams, sourceAddress: string): Promise<TokenResponse> {
     const grantType = params.require('grant_type');
     if (!(SUPPORTED_GRANT_TYPES as readonly string[]).includes(grantType)) {
       throw new OAuthError(OAUTH_ERRORS.unsupportedGrantType, 'grant_type is not supported');
@@ -52,7 +52,7 @@ export class TokenExchange {
     }
     const issued =
       grantType === 'password'
-        ? await this.passwordGrant(client, params)
+        ? await this.passwordGrant(client, params, sourceAddress)
         : await this.clientCredentialsGrant(client, params);
     this.logger.log({
       msg: 'access token issued',
@@ -80,8 +80,15 @@ export class TokenExchange {
     return this.issuer.issue({ clientId: client.id, subject: client.id, grant });
   }
 
-  private async passwordGrant(client: AuthenticatedClient, params: FormParams): Promise<IssuedAccessToken> {
-    const user = await this.users.authenticate(params.require('username'), params.require('password'));
+  private async passwordGrant(
+    client: AuthenticatedClient,
+    params: FormParams,
+    sourceAddress: string,
+  ): Promise<IssuedAccessToken> {
+    const user = await this.users.authenticate(params.require('username'), params.require('password'), {
+      clientId: client.id,
+      sourceAddress,
+    });
     if (user === null) throw new OAuthError(OAUTH_ERRORS.invalidGrant, 'invalid resource owner credentials');
     const grant = grantScopes({
       requested: params.get('scope'),

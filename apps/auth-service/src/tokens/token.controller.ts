@@ -1,11 +1,14 @@
-import { Controller, Headers, Inject } from '@nestjs/common';
+import { Controller, Inject, Ip } from '@nestjs/common';
+import type { AuthenticatedClient } from '../clients/client-authenticator.service.js';
 import type { FormParams } from '../oauth/form-params.js';
 import { OAuthEndpoint, OAuthForm } from '../oauth/oauth-endpoint.decorator.js';
+import { OAuthClient } from '../rate-limits/oauth-client.decorator.js';
+import { RateLimited } from '../rate-limits/rate-limited.decorator.js';
 import { TokenExchange, type TokenResponse } from './token-exchange.service.js';
 
 /**
  * `POST /oauth/token` (RFC 6749): `client_credentials` and `password` grants, `client_secret_basic` or
- * `client_secret_post`, §5.2 errors, `Cache-Control: no-store`.
+ * `client_secret_post`, §5.2 errors, `Cache-Control: no-store`; limited per client (429 + `Retry-After`).
  *
  * @example
  * curl -u demo-app:dev-only-demo-app-secret -d grant_type=client_credentials -d scope=orders:read http://127.0.0.1:3000/oauth/token
@@ -14,11 +17,13 @@ import { TokenExchange, type TokenResponse } from './token-exchange.service.js';
 export class TokenController {
   constructor(@Inject(TokenExchange) private readonly exchange: TokenExchange) {}
 
+  @RateLimited('token')
   @OAuthEndpoint('token')
   async token(
-    @Headers('authorization') authorization: string | undefined,
+    @OAuthClient() client: AuthenticatedClient,
     @OAuthForm(['resource']) params: FormParams,
+    @Ip() sourceAddress: string,
   ): Promise<TokenResponse> {
-    return this.exchange.exchange(authorization, params);
+    return this.exchange.exchange(client, params, sourceAddress);
   }
 }
