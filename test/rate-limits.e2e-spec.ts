@@ -65,12 +65,15 @@ describe('password grant backoff per (client, username), in Postgres', () => {
   const logger = new CapturingLogger();
 
   beforeAll(async () => {
-    auth = await startAuthService(kafka, {
-      AUTH_RATE_LIMIT_LOGIN_FAILURES: '5',
-      AUTH_RATE_LIMIT_LOGIN_BACKOFF_SECONDS: String(LOCK_SECONDS),
-      AUTH_RATE_LIMIT_LOGIN_MAX_BACKOFF_SECONDS: String(LOCK_SECONDS),
-    });
-    auth.app.useLogger(logger);
+    auth = await startAuthService(
+      kafka,
+      {
+        AUTH_RATE_LIMIT_LOGIN_FAILURES: '5',
+        AUTH_RATE_LIMIT_LOGIN_BACKOFF_SECONDS: String(LOCK_SECONDS),
+        AUTH_RATE_LIMIT_LOGIN_MAX_BACKOFF_SECONDS: String(LOCK_SECONDS),
+      },
+      { logger },
+    );
     await auth.app
       .get(Database)
       .query(
@@ -133,7 +136,7 @@ describe('password grant backoff per (client, username), in Postgres', () => {
     expectRateLimited(await login(auth, CLIENTS.demo, ALICE.username, ALICE.password), LOCK_SECONDS);
     expect((await login(auth, SECOND_APP, ALICE.username, ALICE.password)).status).toBe(200);
 
-    const other = await startAuthService(kafka, { AUTH_DATABASE_SCHEMA: auth.config.database.schema });
+    const other = await startAuthService(kafka, { AUTH_DATABASE_SCHEMA: auth.config.database.schema }, { logger });
     try {
       expectRateLimited(await login(other, CLIENTS.demo, ALICE.username, ALICE.password), LOCK_SECONDS);
     } finally {
@@ -142,10 +145,11 @@ describe('password grant backoff per (client, username), in Postgres', () => {
   });
 
   it('logs each failed login with client id and source address, never the password or the username', () => {
-    const failures = logger.lines.filter((line) => line.includes('"login failed"'));
+    const failures = logger.entries
+      .map(([message]) => message as Record<string, unknown>)
+      .filter((message) => message?.msg === 'login failed');
     expect(failures.length).toBeGreaterThanOrEqual(15);
-    for (const line of failures) {
-      const entry = JSON.parse(line.slice(line.indexOf('{'), line.lastIndexOf('}') + 1)) as Record<string, unknown>;
+    for (const entry of failures) {
       expect(entry).toMatchObject({ client_id: 'demo-app', source_address: expect.stringMatching(/127\.0\.0\.1$/) });
       expect(entry.user_ref).toMatch(/^[A-Za-z0-9_-]{43}$/);
     }
