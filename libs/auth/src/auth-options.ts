@@ -37,8 +37,10 @@ export interface AuthOptions {
   /** Consumer groups are `<groupIdPrefix>.<topic role>.<uuid>`. Default: the first audience. */
   groupIdPrefix?: string;
   /**
-   * While the revocation state has not caught up with its topics: `closed` refuses every token with
-   * 503 (a revoked token is never accepted), `open` verifies against the index as it is. Default `closed`.
+   * What happens to tokens while the revocation state cannot vouch for them. At start, until the index has first
+   * caught up with its topics, every token is refused with 503 whatever the policy (the index would miss revocations
+   * already on the topic). From then on, while it is not caught up: `closed` refuses every token with 503 (a revoked
+   * token is never accepted), `open` verifies against the index as it is. Default `closed`.
    */
   revocationFailurePolicy?: RevocationFailurePolicy;
   /**

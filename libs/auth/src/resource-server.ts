@@ -65,6 +65,8 @@ export class ResourceServer {
   private overCapacity = false;
   private keyRetryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Latches once both feeds have caught up: from then on the failure policy decides, before it nothing passes. */
+  private caughtUpOnce = false;
 
   constructor(
     options: AuthOptions,
@@ -88,6 +90,7 @@ export class ResourceServer {
       {
         requireHttps: this.options.requireHttps,
         revocationFailurePolicy: this.options.revocationFailurePolicy,
+        revocationStateLoaded: () => (this.caughtUpOnce ||= this.revocationFeed.caughtUp && this.keyFeed.caughtUp),
         revocationStateReady: () => this.revocationFeed.caughtUp && this.keyFeed.caughtUp,
         revocationCapacityExceeded: () => this.overCapacity,
         validateClaims: this.options.validateClaims,

@@ -23,13 +23,21 @@ const token: AuthenticatedToken = {
 // Shaped like a compact JWS; the verifier below stands in for signature checks, which this spec is not about.
 const AUTHORIZATION = 'Bearer aaaa.bbbb.cccc';
 
-function authenticator(requireHttps: boolean) {
+function authenticator(
+  requireHttps: boolean,
+  {
+    policy = 'open',
+    loaded = true,
+    ready = true,
+  }: { policy?: 'open' | 'closed'; loaded?: boolean; ready?: boolean } = {},
+) {
   const verify = jest.fn(async (_compact: string) => token);
   const subject = new TokenAuthenticator(
     {
       requireHttps,
-      revocationFailurePolicy: 'open',
-      revocationStateReady: () => true,
+      revocationFailurePolicy: policy,
+      revocationStateLoaded: () => loaded,
+      revocationStateReady: () => ready,
       revocationCapacityExceeded: () => false,
     },
     { verify } as unknown as AccessTokenVerifier,
@@ -61,5 +69,27 @@ describe('TokenAuthenticator transport check (requireHttps)', () => {
     const { subject, verify } = authenticator(requireHttps);
     await expect(subject.authenticate(AUTHORIZATION, ['orders:read'], transport)).resolves.toBe(token);
     expect(verify).toHaveBeenCalledWith('aaaa.bbbb.cccc');
+  });
+});
+
+describe('TokenAuthenticator revocation state', () => {
+  it.each(['open', 'closed'] as const)(
+    'refuses every token with %s policy while the index is still loading at start',
+    async (policy) => {
+      const { subject, verify } = authenticator(false, { policy, loaded: false, ready: false });
+      await expect(subject.authenticate(AUTHORIZATION, ['orders:read'])).rejects.toMatchObject({
+        code: 'ERR_REVOCATION_STATE_UNAVAILABLE',
+      });
+      expect(verify).not.toHaveBeenCalled();
+    },
+  );
+
+  it('once loaded, a fail-open service keeps verifying while behind and a fail-closed one refuses', async () => {
+    const open = authenticator(false, { policy: 'open', loaded: true, ready: false });
+    await expect(open.subject.authenticate(AUTHORIZATION, ['orders:read'])).resolves.toBe(token);
+    const closed = authenticator(false, { policy: 'closed', loaded: true, ready: false });
+    await expect(closed.subject.authenticate(AUTHORIZATION, ['orders:read'])).rejects.toMatchObject({
+      code: 'ERR_REVOCATION_STATE_UNAVAILABLE',
+    });
   });
 });

@@ -16,7 +16,12 @@ export interface TokenAuthenticatorOptions {
   /** Refuse requests whose {@link RequestTransport} is not secure. */
   readonly requireHttps: boolean;
   readonly revocationFailurePolicy: RevocationFailurePolicy;
-  /** Whether the revocation index has caught up with its topic. */
+  /**
+   * Whether the revocation index has caught up with its topics at least once since start. Until then it lacks
+   * revocations it is known to have to read, so no token is accepted, whatever the failure policy.
+   */
+  readonly revocationStateLoaded: () => boolean;
+  /** Whether the revocation index is caught up with its topics now. */
   readonly revocationStateReady: () => boolean;
   /** Whether the revocation index holds more entries than it may: then no token is accepted, whatever the policy. */
   readonly revocationCapacityExceeded: () => boolean;
@@ -64,6 +69,11 @@ export class TokenAuthenticator {
     const compact = extractBearerToken(authorization);
     if (this.options.revocationCapacityExceeded()) {
       throw new RevocationCapacityExceededError('Revocation index over its configured capacity; refusing tokens');
+    }
+    // Fail-open keeps serving through a later outage, never on an index still loading: that one would accept tokens
+    // whose revocations are already on the topic, waiting to be read.
+    if (!this.options.revocationStateLoaded()) {
+      throw new RevocationStateUnavailableError('Revocation state still loading at start; refusing tokens');
     }
     if (this.options.revocationFailurePolicy === 'closed' && !this.options.revocationStateReady()) {
       throw new RevocationStateUnavailableError('Revocation state has not caught up; refusing tokens (fail-closed)');
