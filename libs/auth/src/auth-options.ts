@@ -37,12 +37,18 @@ export interface AuthOptions {
   /** Consumer groups are `<groupIdPrefix>.<topic role>.<uuid>`. Default: the first audience. */
   groupIdPrefix?: string;
   /**
-   * What happens to tokens while the revocation state cannot vouch for them. At start, until the index has first
-   * caught up with its topics, every token is refused with 503 whatever the policy (the index would miss revocations
-   * already on the topic). From then on, while it is not caught up: `closed` refuses every token with 503 (a revoked
-   * token is never accepted), `open` verifies against the index as it is. Default `closed`.
+   * What happens to tokens while the revocation state is not caught up with its topics (see also
+   * `refuseUntilCaughtUp` for the start): `closed` refuses every token with 503 (a revoked token is never
+   * accepted), `open` verifies against the index as it is. Default `closed`.
    */
   revocationFailurePolicy?: RevocationFailurePolicy;
+  /**
+   * Refuse every token with 503 until the index has first caught up since start, whatever the policy: before that
+   * it misses revocations already on the topic, and a fail-open service would accept tokens revoked while it was
+   * down. Default `true`; `false` only where being able to answer at all beats that (an issuer's own admin API
+   * during a Kafka outage).
+   */
+  refuseUntilCaughtUp?: boolean;
   /**
    * Key set tuning: min interval between loads of the published keys for unknown `kid`s, age after which a
    * lookup reloads them in the background (a safety net: key events keep the set current), fetch timeout.
@@ -89,6 +95,7 @@ export const AUTH_DEFAULTS = {
   revocationPruneSliceEntries: 10_000,
   maxRevocationEntries: 2_000_000,
   requireHttps: false,
+  refuseUntilCaughtUp: true,
 } as const;
 
 /** Asymmetric JWS algorithms the library can bind to a published key. */
@@ -120,6 +127,7 @@ export interface ResolvedAuthOptions {
   readonly revocationFailurePolicy: RevocationFailurePolicy;
   readonly maxRevocationEntries: number;
   readonly requireHttps: boolean;
+  readonly refuseUntilCaughtUp: boolean;
   readonly jwks: { readonly cooldownMs: number; readonly maxAgeMs: number; readonly timeoutMs: number };
   readonly validateClaims?: (claims: AccessTokenClaims) => Promise<void>;
   readonly loadKeys?: () => Promise<unknown[]>;
@@ -166,6 +174,10 @@ export function resolveAuthOptions(options: AuthOptions): ResolvedAuthOptions {
   if (typeof requireHttps !== 'boolean') {
     throw new TypeError(`${name}.requireHttps must be a boolean`);
   }
+  const refuseUntilCaughtUp = options.refuseUntilCaughtUp ?? AUTH_DEFAULTS.refuseUntilCaughtUp;
+  if (typeof refuseUntilCaughtUp !== 'boolean') {
+    throw new TypeError(`${name}.refuseUntilCaughtUp must be a boolean`);
+  }
   for (const hook of ['validateClaims', 'loadKeys', 'clock'] as const) {
     if (options[hook] !== undefined && typeof options[hook] !== 'function') {
       throw new TypeError(`${name}.${hook} must be a function`);
@@ -197,6 +209,7 @@ export function resolveAuthOptions(options: AuthOptions): ResolvedAuthOptions {
       1_000_000_000,
     ),
     requireHttps,
+    refuseUntilCaughtUp,
     jwks: {
       cooldownMs: integer('jwks.cooldownMs', options.jwks?.cooldownMs ?? AUTH_DEFAULTS.jwksCooldownMs, 0, 3_600_000),
       maxAgeMs: integer('jwks.maxAgeMs', options.jwks?.maxAgeMs ?? AUTH_DEFAULTS.jwksMaxAgeMs, 1_000, 86_400_000),

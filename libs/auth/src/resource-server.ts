@@ -90,7 +90,9 @@ export class ResourceServer {
       {
         requireHttps: this.options.requireHttps,
         revocationFailurePolicy: this.options.revocationFailurePolicy,
-        revocationStateLoaded: () => (this.caughtUpOnce ||= this.revocationFeed.caughtUp && this.keyFeed.caughtUp),
+        revocationStateLoaded: () =>
+          !this.options.refuseUntilCaughtUp ||
+          (this.caughtUpOnce ||= this.revocationFeed.caughtUp && this.keyFeed.caughtUp),
         revocationStateReady: () => this.revocationFeed.caughtUp && this.keyFeed.caughtUp,
         revocationCapacityExceeded: () => this.overCapacity,
         validateClaims: this.options.validateClaims,

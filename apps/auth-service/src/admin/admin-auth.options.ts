@@ -52,6 +52,7 @@ export function adminAuthOptions(config: AuthServiceConfig, keys: SigningKeyStor
     // keeps running and retrying), so only an instance that has not caught up since it started may accept an admin
     // token revoked before, until that token expires (AUTH_ACCESS_TOKEN_TTL_SECONDS, default 5 minutes).
     revocationFailurePolicy: 'open',
+    refuseUntilCaughtUp: false,
     // Admin tokens over plain HTTP are refused wherever the service knows where TLS ends (its own or a proxy's).
     requireHttps: config.transport.requireHttps,
   };
