@@ -1,6 +1,8 @@
 /**
  * Event type URIs carried in the `events` claim of our Security Event Tokens (RFC 8417).
  * CAEP's session-revoked is used where it fits; the rest are our own documented URNs (see libs/events/README.md).
+ * `heartbeat` is no state change: the auth service's relay sends it on the revocations topic at a fixed interval so
+ * consumers can tell a quiet stream from a lost one.
  *
  * @example
  * ```ts
@@ -16,6 +18,7 @@ export const EVENT_TYPES = {
   keyPublished: 'urn:auth-layer:secevent:key-published',
   keyActivated: 'urn:auth-layer:secevent:key-activated',
   keyRetired: 'urn:auth-layer:secevent:key-retired',
+  heartbeat: 'urn:auth-layer:secevent:heartbeat',
 } as const;
 
 /**

@@ -28,6 +28,14 @@ export {
 } from './signing-key.js';
 export { encodeKeyEvent } from './key-event.encoder.js';
 export { parseKeyEvent } from './key-event.parser.js';
+export {
+  HEARTBEAT_RECORD_KEY,
+  MAX_HEARTBEAT_INTERVAL_SECONDS,
+  type Heartbeat,
+  type VerifiedHeartbeat,
+} from './heartbeat.js';
+export { encodeHeartbeatEvent } from './heartbeat-event.encoder.js';
+export { parseHeartbeatEvent } from './heartbeat-event.parser.js';
 export { EventVerificationError, type EventVerificationErrorCode } from './event-verification.error.js';
 export type { EventRecord } from './event-record.js';
 export type { EventSource, EventSubscription, EventSubscriptionOptions } from './event-source.js';

@@ -2,12 +2,12 @@ import { describe, expect, it } from '@jest/globals';
 import { TOPICS, topicSpecs, type TopicSpecsOptions } from './topics.js';
 
 describe('topicSpecs', () => {
-  it('describes the revocations (compact,delete + retention) and keys (compact) topics', () => {
+  it('describes the revocations (compact,delete + retention, hourly segments) and keys (compact) topics', () => {
     expect(topicSpecs({ revocationRetentionMs: 86_400_000 })).toEqual([
       {
         topic: 'auth.revocations.v1',
         numPartitions: 1,
-        configs: { 'cleanup.policy': 'compact,delete', 'retention.ms': '86400000' },
+        configs: { 'cleanup.policy': 'compact,delete', 'retention.ms': '86400000', 'segment.ms': '3600000' },
       },
       { topic: 'auth.keys.v1', numPartitions: 1, configs: { 'cleanup.policy': 'compact' } },
     ]);

@@ -1,3 +1,4 @@
+import { EVENT_TYPES } from './event-types.js';
 import { REVOCATION_EVENT_TYPES } from './revocation.js';
 import { KEY_EVENT_TYPES } from './signing-key.js';
 
@@ -14,6 +15,8 @@ export const TOPICS = { revocations: 'auth.revocations.v1', keys: 'auth.keys.v1'
 /**
  * The event types each topic carries; a consumer drops (and counts) any other type it reads there. `key-revoked`
  * travels on both: as a `kid` revocation on the revocations topic and as the key's last state on the keys topic.
+ * Heartbeats travel with the revocations, behind them in the same partition: that order is what lets a heartbeat
+ * vouch for every revocation committed before it.
  *
  * @example
  * ```ts
@@ -21,9 +24,12 @@ export const TOPICS = { revocations: 'auth.revocations.v1', keys: 'auth.keys.v1'
  * ```
  */
 export const TOPIC_EVENT_TYPES: Readonly<Record<keyof typeof TOPICS, ReadonlySet<string>>> = {
-  revocations: new Set(Object.values(REVOCATION_EVENT_TYPES)),
+  revocations: new Set([...Object.values(REVOCATION_EVENT_TYPES), EVENT_TYPES.heartbeat]),
   keys: new Set(Object.values(KEY_EVENT_TYPES)),
 };
+
+/** `segment.ms` of the revocations topic: how long heartbeats (and superseded revocations) wait for compaction. */
+const REVOCATION_SEGMENT_MS = 3_600_000;
 
 /**
  * What {@link ensureTopics} creates: one topic with its partition count and topic-level configs.
@@ -55,7 +61,7 @@ export interface TopicSpecsOptions {
 }
 
 /**
- * The topics the auth service owns: revocations (`compact,delete` + retention) and keys (`compact`).
+ * The topics the auth service owns: revocations (`compact,delete` + retention, hourly segments) and keys (`compact`).
  *
  * @example
  * ```ts
@@ -75,7 +81,13 @@ export function topicSpecs(options: TopicSpecsOptions): TopicSpec[] {
     {
       topic: options.revocationsTopic ?? TOPICS.revocations,
       ...common,
-      configs: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(revocationRetentionMs) },
+      configs: {
+        'cleanup.policy': 'compact,delete',
+        'retention.ms': String(revocationRetentionMs),
+        // Compaction never touches the active segment: without an hourly roll a week of heartbeats (one key, but
+        // ~120 000 records at 5 s) would sit there and every consumer would verify them all at start.
+        'segment.ms': String(REVOCATION_SEGMENT_MS),
+      },
     },
     { topic: options.keysTopic ?? TOPICS.keys, ...common, configs: { 'cleanup.policy': 'compact' } },
   ];
