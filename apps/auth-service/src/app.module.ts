@@ -17,6 +17,7 @@ import { DataRetention } from './retention/data-retention.service.js';
 import { DataRetentionScheduler } from './retention/data-retention.scheduler.js';
 import { SigningKeyStore } from './keys/signing-key.store.js';
 import { OAuthExceptionFilter } from './oauth/oauth-exception.filter.js';
+import { HeartbeatPublisher } from './outbox/heartbeat.publisher.js';
 import { OutboxRelay } from './outbox/outbox.relay.js';
 import { LoginBackoff } from './rate-limits/login-backoff.service.js';
 import { rateLimitOptions } from './rate-limits/rate-limit.options.js';
@@ -74,6 +75,7 @@ import { UserAuthenticator } from './users/user-authenticator.service.js';
     KeyRotationScheduler,
     DataRetention,
     DataRetentionScheduler,
+    HeartbeatPublisher,
     OutboxRelay,
     ClientAuthenticator,
     LoginBackoff,

@@ -47,7 +47,13 @@ describe('loadAuthServiceConfig', () => {
         keysTopic: 'auth.keys.v1',
         revocationRetentionMs: AUTH_SERVICE_DEFAULTS.revocationRetentionMs,
       },
-      outbox: { relayEnabled: true, pollIntervalMs: 1000, minBackoffMs: 100, maxBackoffMs: 5000 },
+      outbox: {
+        relayEnabled: true,
+        pollIntervalMs: 1000,
+        minBackoffMs: 100,
+        maxBackoffMs: 5000,
+        heartbeatIntervalSeconds: 5,
+      },
     });
     expect(config.keyEncryptionKey).toHaveLength(32);
     expect(config.devSeed?.clients.map((c) => c.id)).toEqual(['demo-app', 'orders-reader', 'admin-cli']);
@@ -67,6 +73,7 @@ describe('loadAuthServiceConfig', () => {
       AUTH_KEYS_TOPIC: 'k.v1',
       AUTH_REVOCATION_RETENTION_MS: '3600000',
       AUTH_OUTBOX_RELAY_ENABLED: 'false',
+      AUTH_HEARTBEAT_INTERVAL_SECONDS: '2',
       AUTH_KEY_ENCRYPTION_KEY: kek,
       AUTH_DATABASE_CONNECT_TIMEOUT_MS: '1000',
       AUTH_DATABASE_STATEMENT_TIMEOUT_MS: '2000',
@@ -85,7 +92,7 @@ describe('loadAuthServiceConfig', () => {
         timeouts: { connectMs: 1000, statementMs: 2000, lockMs: 300, idleInTransactionMs: 4000 },
       },
       kafka: { brokers: ['a:1', 'b:2'], revocationsTopic: 'r.v1', keysTopic: 'k.v1', revocationRetentionMs: 3600000 },
-      outbox: { relayEnabled: false },
+      outbox: { relayEnabled: false, heartbeatIntervalSeconds: 2 },
     });
     expect(config.keyEncryptionKey.toString('base64')).toBe(kek);
   });
@@ -248,6 +255,8 @@ describe('loadAuthServiceConfig', () => {
     ['bad topic', { AUTH_REVOCATIONS_TOPIC: 'a b' }, 'AUTH_REVOCATIONS_TOPIC'],
     ['bad issuer', { AUTH_ISSUER: 'not a url' }, 'AUTH_ISSUER'],
     ['bad boolean', { AUTH_OUTBOX_RELAY_ENABLED: 'yes' }, 'AUTH_OUTBOX_RELAY_ENABLED'],
+    ['zero heartbeat interval', { AUTH_HEARTBEAT_INTERVAL_SECONDS: '0' }, 'AUTH_HEARTBEAT_INTERVAL_SECONDS'],
+    ['heartbeat interval over an hour', { AUTH_HEARTBEAT_INTERVAL_SECONDS: '3601' }, 'AUTH_HEARTBEAT_INTERVAL_SECONDS'],
     ['missing seed file', { AUTH_SEED_FILE: '/nonexistent/seed.json' }, 'AUTH_SEED_FILE'],
     ['unknown signing algorithm', { AUTH_SIGNING_ALGORITHM: 'HS256' }, 'AUTH_SIGNING_ALGORITHM'],
     [

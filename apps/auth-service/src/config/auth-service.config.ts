@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { registerAs } from '@nestjs/config';
 import { kafkaSecurityFromEnv, transportConfigFromEnv, type KafkaSecurity, type TransportConfig } from '@app/auth';
-import { TOPICS } from '@app/events';
+import { MAX_HEARTBEAT_INTERVAL_SECONDS, TOPICS } from '@app/events';
 import { findRepoPath } from '../common/repo-path.js';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/signing-key.generator.js';
 import { minRevocationRetentionMs } from '../outbox/topic-config.check.js';
@@ -133,6 +133,8 @@ export interface AuthServiceConfig {
     minBackoffMs: number;
     /** Retry delay cap, default `5000`. */
     maxBackoffMs: number;
+    /** AUTH_HEARTBEAT_INTERVAL_SECONDS, default `5` (1..3600): signed heartbeats on the revocations topic. */
+    heartbeatIntervalSeconds: number;
   };
   /**
    * Rate limits of the OAuth endpoints, per authenticated client (requests whose client fails to authenticate count
@@ -201,6 +203,7 @@ export const AUTH_SERVICE_DEFAULTS = {
   loginWindowSeconds: 15 * 60,
   loginBackoffSeconds: 1,
   loginMaxBackoffSeconds: 15 * 60,
+  heartbeatIntervalSeconds: 5,
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -487,6 +490,13 @@ export function loadAuthServiceConfig(env: Env): AuthServiceConfig {
       startupWaitMs: integer(env, 'AUTH_OUTBOX_STARTUP_WAIT_MS', AUTH_SERVICE_DEFAULTS.outboxStartupWaitMs, 0, 300_000),
       minBackoffMs,
       maxBackoffMs,
+      heartbeatIntervalSeconds: integer(
+        env,
+        'AUTH_HEARTBEAT_INTERVAL_SECONDS',
+        AUTH_SERVICE_DEFAULTS.heartbeatIntervalSeconds,
+        1,
+        MAX_HEARTBEAT_INTERVAL_SECONDS,
+      ),
     },
     rateLimits: rateLimits(env),
   };

@@ -2,8 +2,10 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { describeError, topicSpecs } from '@app/events';
 import { EventProducer, KafkaConnection, describeTopics, ensureTopics } from '@app/events/kafka';
 import { toEventLogger } from '@app/auth';
+import { Clock } from '../common/clock.js';
 import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
 import { ADVISORY_LOCKS, CHANNELS, Database, type AdvisoryLock, type Listener } from '../storage/database.js';
+import { HeartbeatPublisher } from './heartbeat.publisher.js';
 import { markOutboxSent, readUnsentOutbox, type OutboxRecord } from './outbox.repository.js';
 import { OutboxSignal } from './outbox.signal.js';
 import { checkTopicConfigs, minRevocationRetentionMs, TopicConfigError } from './topic-config.check.js';
@@ -37,7 +39,9 @@ export function groupByTopicRuns(records: readonly OutboxRecord[]): OutboxRecord
  * as fallback. On any failure the rows stay, the error is logged (no record contents) and the step is retried
  * with exponential backoff (100 ms → 5 s, forever). Only the instance holding the relay advisory lock publishes,
  * so order holds with several instances. Delivery is at least once (a crash between send and mark re-sends;
- * records are keyed and idempotent for consumers).
+ * records are keyed and idempotent for consumers). Once a step finds the outbox drained, the lock holder sends the
+ * due heartbeat ({@link HeartbeatPublisher}) through the same producer, and sleeps no longer than until the next one
+ * is due.
  *
  * @example
  * // started by Nest on module init; a writer wakes it after committing:
@@ -62,6 +66,8 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
     @Inject(Database) private readonly db: Database,
     @Inject(authServiceConfig.KEY) private readonly config: AuthServiceConfig,
     @Inject(OutboxSignal) private readonly signal: OutboxSignal,
+    @Inject(HeartbeatPublisher) private readonly heartbeats: HeartbeatPublisher,
+    @Inject(Clock) private readonly clock: Clock,
   ) {}
 
   /**
@@ -117,7 +123,8 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
         const result = await this.step();
         backoff = minBackoffMs;
         if (result === 'more') continue;
-        await this.signal.wait(pollIntervalMs);
+        const heartbeatDueInMs = result === 'standby' ? pollIntervalMs : this.heartbeats.dueInMs(this.clock.now());
+        await this.signal.wait(Math.min(pollIntervalMs, heartbeatDueInMs));
       } catch (error) {
         if (error instanceof TopicConfigError) {
           this.markMisconfigured(error);
@@ -146,6 +153,8 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
     if (!(await this.holdLock())) return 'standby';
     const producer = await this.readyProducer();
     const { batchSize } = this.config.outbox;
+    // Taken before the read: a heartbeat stamped with it follows every row committed before it.
+    const readAt = this.clock.now();
     const batch = await readUnsentOutbox(this.db, batchSize);
     for (const run of groupByTopicRuns(batch)) {
       if (this.stopped) return 'drained';
@@ -167,7 +176,9 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
         ms: Math.round((performance.now() - started) * 10) / 10,
       });
     }
-    return batch.length === batchSize ? 'more' : 'drained';
+    if (batch.length === batchSize) return 'more';
+    await this.heartbeats.sendIfDue(producer, readAt);
+    return 'drained';
   }
 
   /**

@@ -10,7 +10,6 @@ import {
   type Revocation,
 } from '@app/events';
 import { Clock } from '../common/clock.js';
-import { AUTH_SERVICE_AUDIENCE } from '../common/own-audience.js';
 import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
 import type { SqlExecutor } from '../storage/database.js';
 import { ResourceServerRegistry } from '../tokens/resource-server.registry.js';
@@ -53,9 +52,7 @@ export class SecurityEventOutbox {
   private async options(tx: SqlExecutor, signer: EventSigner): Promise<EncodeEventOptions> {
     return {
       issuer: this.config.issuer,
-      audience: [
-        ...new Set([AUTH_SERVICE_AUDIENCE, ...(await this.resourceServers.list(tx)).map((rs) => rs.audience)]),
-      ],
+      audience: await this.resourceServers.eventAudiences(tx),
       signer,
       now: () => this.clock.now(),
       id: randomUUID(),
