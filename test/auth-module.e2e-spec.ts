@@ -9,8 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { AuthModule, Claims, Public, ResourceServer, Scopes } from '@app/auth';
 import {
+  encodeHeartbeatEvent,
   encodeKeyEvent,
   encodeRevocationEvent,
+  HEARTBEAT_RECORD_KEY,
   revocationRecordKey,
   topicSpecs,
   type EventSigner,
@@ -121,6 +123,13 @@ beforeAll(async () => {
     }),
   );
   await producer.connect();
+  // The modules below are fail-closed: they are ready (and accept tokens) only while a heartbeat of the issuer is
+  // fresh. One heartbeat serves the whole spec, under a staleness bound longer than the spec runs.
+  const heartbeat = await encodeHeartbeatEvent(
+    { instance: 'auth-module-spec', sequence: 0, intervalSeconds: 5 },
+    { issuer: ISSUER, audience: 'items-api', signer: trusted },
+  );
+  await producer.send(kafka.revocationsTopic, [{ key: HEARTBEAT_RECORD_KEY, value: heartbeat }]);
 });
 
 afterAll(async () => {
@@ -144,6 +153,7 @@ describe.each<[string, () => AbstractHttpAdapter | undefined]>([
           jwksUri,
           claimsDto: ItemsClaims,
           topics: { revocations: kafka.revocationsTopic, keys: kafka.keysTopic },
+          maxStalenessSeconds: 3600,
           kafka: { brokers: kafka.brokers.split(','), clientId: 'items-api' },
           guardAllRoutes: true,
         }),

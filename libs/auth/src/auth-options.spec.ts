@@ -16,6 +16,7 @@ describe('resolveAuthOptions', () => {
       groupIdPrefix: 'orders-service',
       revocationFailurePolicy: 'closed',
       requireHttps: false,
+      maxStalenessSeconds: 30,
       jwks: { cooldownMs: 30_000, maxAgeMs: 600_000, timeoutMs: 5_000 },
     });
   });
@@ -24,6 +25,8 @@ describe('resolveAuthOptions', () => {
     ['http on loopback', { issuer: 'http://127.0.0.1:3000' }],
     ['http off loopback with allowInsecureHttp', { issuer: 'http://auth-service:3000', allowInsecureHttp: true }],
     ['several audiences and algorithms', { audience: ['a', 'b'], algorithms: ['ES256', 'EdDSA', 'PS256'] }],
+    ['a one-second staleness bound', { maxStalenessSeconds: 1 }],
+    ['a day as staleness bound', { maxStalenessSeconds: 86_400 }],
   ])('accepts %s', (_name, overrides) => {
     expect(() => resolveAuthOptions({ ...valid, ...overrides } as AuthOptions)).not.toThrow();
   });
@@ -44,6 +47,10 @@ describe('resolveAuthOptions', () => {
     ['loadKeys', { loadKeys: 'https://auth.example.com/keys' }],
     ['revocationFailurePolicy', { revocationFailurePolicy: 'sometimes' }],
     ['requireHttps', { requireHttps: 'yes' }],
+    ['maxStalenessSeconds', { maxStalenessSeconds: 0 }],
+    ['maxStalenessSeconds', { maxStalenessSeconds: 2.5 }],
+    ['maxStalenessSeconds', { maxStalenessSeconds: 86_401 }],
+    ['maxStalenessSeconds', { maxStalenessSeconds: '30' }],
     ['jwks.cooldownMs', { jwks: { cooldownMs: -1 } }],
   ])('refuses a bad %s at boot with a TypeError naming it', (option, overrides) => {
     expect(() => resolveAuthOptions({ ...valid, ...overrides } as AuthOptions)).toThrow(

@@ -1,7 +1,10 @@
 import { TOPICS } from '@app/events';
 import type { AccessTokenClaims } from './tokens/access-token-claims.js';
 
-/** What the guard does while the revocation state is not (or no longer) caught up with its topics. */
+/**
+ * What the guard does while the revocation state cannot vouch for a token: not caught up with its topics yet, or
+ * stale (no fresh heartbeat from the issuer within `maxStalenessSeconds`).
+ */
 export type RevocationFailurePolicy = 'closed' | 'open';
 
 /**
@@ -37,9 +40,10 @@ export interface AuthOptions {
   /** Consumer groups are `<groupIdPrefix>.<topic role>.<uuid>`. Default: the first audience. */
   groupIdPrefix?: string;
   /**
-   * What happens to tokens while the revocation state is not caught up with its topics (see also
-   * `refuseUntilCaughtUp` for the start): `closed` refuses every token with 503 (a revoked token is never
-   * accepted), `open` verifies against the index as it is. Default `closed`.
+   * While the revocation state has not caught up with its topics, or is stale (see `maxStalenessSeconds`):
+   * `closed` refuses every token with 503 + `Retry-After` (a token revoked meanwhile is never accepted), `open`
+   * verifies against the index as it is and says so (a warn log when it turns stale and when it recovers,
+   * readiness reports stale). Default `closed`.
    */
   revocationFailurePolicy?: RevocationFailurePolicy;
   /**
@@ -49,6 +53,13 @@ export interface AuthOptions {
    * during a Kafka outage).
    */
   refuseUntilCaughtUp?: boolean;
+  /**
+   * How old, in seconds, the view of the revocations topic may be: the time since the `iat` of the newest signed
+   * heartbeat applied (the issuer sends one every few seconds, after every revocation committed before it). Past
+   * it the service is stale: not ready, and `revocationFailurePolicy` applies. Must exceed the issuer's heartbeat
+   * interval plus delivery and clock skew. Default 30, between 1 and 86400.
+   */
+  maxStalenessSeconds?: number;
   /**
    * Key set tuning: min interval between loads of the published keys for unknown `kid`s, age after which a
    * lookup reloads them in the background (a safety net: key events keep the set current), fetch timeout.
@@ -87,6 +98,10 @@ export const AUTH_DEFAULTS = {
   maxClockToleranceSeconds: 300,
   maxTokenBytes: 8192,
   revocationFailurePolicy: 'closed',
+  maxStalenessSeconds: 30,
+  maxMaxStalenessSeconds: 86_400,
+  /** How often a stale/fresh transition is looked for, to log it without waiting for a request. */
+  stalenessCheckIntervalMs: 1_000,
   jwksCooldownMs: 30_000,
   jwksMaxAgeMs: 600_000,
   jwksTimeoutMs: 5_000,
@@ -128,6 +143,7 @@ export interface ResolvedAuthOptions {
   readonly maxRevocationEntries: number;
   readonly requireHttps: boolean;
   readonly refuseUntilCaughtUp: boolean;
+  readonly maxStalenessSeconds: number;
   readonly jwks: { readonly cooldownMs: number; readonly maxAgeMs: number; readonly timeoutMs: number };
   readonly validateClaims?: (claims: AccessTokenClaims) => Promise<void>;
   readonly loadKeys?: () => Promise<unknown[]>;
@@ -210,6 +226,12 @@ export function resolveAuthOptions(options: AuthOptions): ResolvedAuthOptions {
     ),
     requireHttps,
     refuseUntilCaughtUp,
+    maxStalenessSeconds: integer(
+      'maxStalenessSeconds',
+      options.maxStalenessSeconds ?? AUTH_DEFAULTS.maxStalenessSeconds,
+      1,
+      AUTH_DEFAULTS.maxMaxStalenessSeconds,
+    ),
     jwks: {
       cooldownMs: integer('jwks.cooldownMs', options.jwks?.cooldownMs ?? AUTH_DEFAULTS.jwksCooldownMs, 0, 3_600_000),
       maxAgeMs: integer('jwks.maxAgeMs', options.jwks?.maxAgeMs ?? AUTH_DEFAULTS.jwksMaxAgeMs, 1_000, 86_400_000),

@@ -9,6 +9,7 @@ export {
   type RevocationFailurePolicy,
 } from './auth-options.js';
 export { ResourceServer, type EventFeedStatus, type ResourceServerStatus } from './resource-server.js';
+export type { StalenessStatus } from './feeds/stream-staleness.js';
 export {
   AuthError,
   InsecureTransportError,

@@ -1,23 +1,32 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import {
+  encodeHeartbeatEvent,
   encodeRevocationEvent,
+  type EventLogger,
   type EventRecord,
+  type EventSigner,
   type EventSource,
   type EventSubscription,
   type EventSubscriptionOptions,
   type Revocation,
 } from '@app/events';
+import type { RevocationFailurePolicy } from './auth-options.js';
+import { RevocationStateUnavailableError } from './errors/auth.errors.js';
 import { ResourceServer } from './resource-server.js';
+import { waitFor } from '../../../test/support/wait-for.js';
 
 const ISSUER = 'https://auth.example.test';
 const NOW_S = 1_800_000_000;
+const REVOCATIONS = 'auth.revocations.v1';
 
 /**
  * An event source over records held in memory, for the composition root alone (the Kafka adapter has its own e2e
- * specs): every subscription gets the records present when it starts, then each one appended.
+ * specs): every subscription gets the records present when it starts, then each one appended. A topic in `behind`
+ * reports not caught up.
  */
 class RecordedTopics implements EventSource {
+  readonly behind = new Set<string>();
   private readonly topics = new Map<string, EventRecord[]>();
   private readonly subscribers = new Map<string, EventSubscriptionOptions[]>();
 
@@ -30,12 +39,11 @@ class RecordedTopics implements EventSource {
   }
 
   subscribe(options: EventSubscriptionOptions): EventSubscription {
-    const topics = this.topics;
-    const subscribers = this.subscribers;
-    let caughtUp = false;
+    const { topics, subscribers, behind } = this;
+    let started = false;
     return {
       get caughtUp() {
-        return caughtUp;
+        return started && !behind.has(options.topic);
       },
       get running() {
         return true;
@@ -43,7 +51,7 @@ class RecordedTopics implements EventSource {
       async start() {
         for (const record of topics.get(options.topic) ?? []) await options.onRecord(record);
         subscribers.set(options.topic, [...(subscribers.get(options.topic) ?? []), options]);
-        caughtUp = true;
+        started = true;
       },
       async whenCaughtUp() {},
       async stop() {},
@@ -51,34 +59,61 @@ class RecordedTopics implements EventSource {
   }
 }
 
-async function stackAt(clock: { now: number }, maxRevocationEntries: number) {
+const servers: ResourceServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.stop()));
+});
+
+interface LogLine {
+  level: string;
+  msg: string;
+}
+
+/**
+ * A started resource server over recorded topics, an injected clock (epoch ms) and a key of its own; the issuer
+ * side signs revocations, heartbeats and tokens with that key.
+ */
+async function stackAt(
+  clock: { now: number },
+  options: { policy?: RevocationFailurePolicy; maxRevocationEntries?: number; maxStalenessSeconds?: number } = {},
+) {
   const { publicKey, privateKey } = await generateKeyPair('ES256');
   const jwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(jwk);
+  const signer: EventSigner = { kid, alg: 'ES256', privateKey };
   const topics = new RecordedTopics();
+  const logs: LogLine[] = [];
+  const record = (level: string) => (msg: string) => void logs.push({ level, msg });
+  const logger: EventLogger = {
+    debug: record('debug'),
+    info: record('info'),
+    warn: record('warn'),
+    error: record('error'),
+  };
   const server = new ResourceServer(
     {
       issuer: ISSUER,
       audience: 'orders-service',
       loadKeys: async () => [{ ...jwk, kid, alg: 'ES256' }],
-      revocationFailurePolicy: 'open',
-      maxRevocationEntries,
+      revocationFailurePolicy: options.policy ?? 'open',
+      maxRevocationEntries: options.maxRevocationEntries,
+      maxStalenessSeconds: options.maxStalenessSeconds ?? 20,
+      clockToleranceSeconds: 5,
       clock: () => clock.now,
     },
     topics,
+    logger,
   );
-  const signer = { kid, alg: 'ES256', privateKey };
+  servers.push(server);
+  const eventOptions = (now = clock.now) => ({ issuer: ISSUER, audience: 'orders-service', signer, now: () => now });
   const revoke = async (revocation: Revocation) =>
+    topics.append(REVOCATIONS, await encodeRevocationEvent(revocation, eventOptions()));
+  const heartbeat = async (sentAtMs = clock.now, intervalSeconds = 5) =>
     topics.append(
-      'auth.revocations.v1',
-      await encodeRevocationEvent(revocation, {
-        issuer: ISSUER,
-        audience: 'orders-service',
-        signer,
-        now: () => clock.now,
-      }),
+      REVOCATIONS,
+      await encodeHeartbeatEvent({ instance: 'auth-1', sequence: 0, intervalSeconds }, eventOptions(sentAtMs)),
     );
-  const token = async (jti: string) =>
+  const token = async (jti: string = crypto.randomUUID()) =>
     `Bearer ${await new SignJWT({ sub: 'alice', client_id: 'demo-app', jti, scope: 'orders:read' })
       .setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt' })
       .setIssuer(ISSUER)
@@ -86,32 +121,37 @@ async function stackAt(clock: { now: number }, maxRevocationEntries: number) {
       .setIssuedAt(Math.floor(clock.now / 1000))
       .setExpirationTime(Math.floor(clock.now / 1000) + 300)
       .sign(privateKey)}`;
+  /** The outcome of one request: 'accepted', or the refusal's code (and retry hint when it has one). */
+  const outcome = async (bearer?: string): Promise<string> => {
+    try {
+      await server.authenticate(bearer ?? (await token()), ['orders:read']);
+      return 'accepted';
+    } catch (error) {
+      if (error instanceof RevocationStateUnavailableError) return `${error.code} retry ${error.retryAfterSeconds}`;
+      return (error as { code?: string }).code ?? String(error);
+    }
+  };
+  const warnings = (text: string) => logs.filter((line) => line.level === 'warn' && line.msg.includes(text));
   server.start();
-  await waitUntil(() => server.ready);
-  return { server, revoke, token };
-}
-
-async function waitUntil(condition: () => boolean): Promise<void> {
-  for (let turns = 0; !condition(); turns += 1) {
-    if (turns > 1_000) throw new Error('condition not met');
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  await waitFor('the key set', () => (server.status().keys.loaded ? true : undefined));
+  return { server, topics, revoke, heartbeat, token, outcome, warnings };
 }
 
 describe('ResourceServer', () => {
   it('applies revocation events to what authenticate answers', async () => {
     const clock = { now: NOW_S * 1000 };
-    const { server, revoke, token } = await stackAt(clock, 10);
+    const { server, revoke, heartbeat, token } = await stackAt(clock, { maxRevocationEntries: 10 });
+    await heartbeat();
     const bearer = await token('jti-1');
     await expect(server.authenticate(bearer, ['orders:read'])).resolves.toMatchObject({ claims: { jti: 'jti-1' } });
     await revoke({ target: { type: 'jti', value: 'jti-1' }, revokedAt: NOW_S, expiresAt: NOW_S + 300 });
     await expect(server.authenticate(bearer, [])).rejects.toMatchObject({ code: 'ERR_TOKEN_REVOKED' });
-    await server.stop();
   });
 
   it('refuses every token past its revocation cap, even fail-open, keeps every entry, and recovers once pruned', async () => {
     const clock = { now: NOW_S * 1000 };
-    const { server, revoke, token } = await stackAt(clock, 3);
+    const { server, revoke, heartbeat, token } = await stackAt(clock, { maxRevocationEntries: 3 });
+    await heartbeat();
     for (let i = 0; i < 4; i += 1) {
       await revoke({ target: { type: 'jti', value: `other-${i}` }, revokedAt: NOW_S, expiresAt: NOW_S + 60 });
     }
@@ -125,6 +165,109 @@ describe('ResourceServer', () => {
     await server.pruneRevocations();
     expect(server.status().revocations).toMatchObject({ entries: 0, overCapacity: false });
     await expect(server.authenticate(await token('fresh'), [])).resolves.toBeDefined();
-    await server.stop();
+  });
+});
+
+describe('ResourceServer staleness, fail-closed', () => {
+  it('refuses (503 hint 1 s) until caught up, then until the first fresh heartbeat', async () => {
+    const clock = { now: NOW_S * 1000 };
+    const { server, topics, heartbeat, outcome, warnings } = await stackAt(clock, { policy: 'closed' });
+    topics.behind.add(REVOCATIONS);
+    expect(await outcome()).toBe('ERR_REVOCATION_STATE_UNAVAILABLE retry 1');
+    topics.behind.delete(REVOCATIONS);
+
+    // Caught up on an old compacted heartbeat only: still stale.
+    await heartbeat(clock.now - 60_000);
+    expect(await outcome()).toBe('ERR_REVOCATION_STATE_UNAVAILABLE retry 5');
+    expect(server.status()).toMatchObject({ ready: false, staleness: { ageSeconds: 60, stale: true } });
+
+    await heartbeat();
+    expect(await outcome()).toBe('accepted');
+    expect(server.status()).toMatchObject({
+      ready: true,
+      staleness: {
+        ageSeconds: 0,
+        maxStalenessSeconds: 20,
+        stale: false,
+        lastHeartbeat: { instance: 'auth-1', intervalSeconds: 5 },
+      },
+    });
+    expect(warnings('refusing every token')).toHaveLength(1);
+    expect(warnings('fresh again')).toHaveLength(1);
+  });
+
+  it.each([
+    ['within the bound', 20_000, 'accepted', true],
+    ['past the bound', 20_001, 'ERR_REVOCATION_STATE_UNAVAILABLE retry 5', false],
+    ['long past the bound', 3_600_000, 'ERR_REVOCATION_STATE_UNAVAILABLE retry 5', false],
+  ])('%s (%p ms after the last heartbeat) answers %s, ready %p', async (_name, elapsedMs, expected, ready) => {
+    const clock = { now: NOW_S * 1000 };
+    const { server, heartbeat, outcome } = await stackAt(clock, { policy: 'closed' });
+    await heartbeat();
+    clock.now += elapsedMs;
+    expect(await outcome()).toBe(expected);
+    expect(server.ready).toBe(ready);
+  });
+
+  it('turns stale without any request, logs it once, refuses a token revoked meanwhile, and recovers by itself', async () => {
+    const clock = { now: NOW_S * 1000 };
+    const { server, revoke, heartbeat, token, outcome, warnings } = await stackAt(clock, { policy: 'closed' });
+    await heartbeat();
+    const revokedLater = await token('jti-later');
+    expect(await outcome(revokedLater)).toBe('accepted');
+
+    clock.now += 21_000;
+    await waitFor('the stale warning', () => (warnings('refusing every token').length > 0 ? true : undefined));
+    for (let i = 0; i < 5; i += 1) {
+      expect(await outcome(revokedLater)).toBe('ERR_REVOCATION_STATE_UNAVAILABLE retry 5');
+    }
+    expect(warnings('refusing every token')).toHaveLength(1);
+    expect(warnings('fresh again')).toHaveLength(0);
+
+    const nowS = Math.floor(clock.now / 1000);
+    await revoke({ target: { type: 'jti', value: 'jti-later' }, revokedAt: nowS, expiresAt: nowS + 300 });
+    await heartbeat();
+    expect(await outcome(revokedLater)).toBe('ERR_TOKEN_REVOKED');
+    expect(await outcome()).toBe('accepted');
+    expect(server.ready).toBe(true);
+    expect(warnings('fresh again')).toHaveLength(1);
+  });
+
+  it('drops a heartbeat stamped beyond the clock tolerance ahead, takes one within it', async () => {
+    const clock = { now: NOW_S * 1000 };
+    const { server, heartbeat, outcome } = await stackAt(clock, { policy: 'closed' });
+    await heartbeat(clock.now + 6_000);
+    expect(server.status()).toMatchObject({ revocations: { dropped: 1 }, staleness: { stale: true } });
+    expect(await outcome()).toBe('ERR_REVOCATION_STATE_UNAVAILABLE retry 1');
+
+    await heartbeat(clock.now + 5_000);
+    expect(server.status()).toMatchObject({ revocations: { dropped: 1 }, staleness: { ageSeconds: 0, stale: false } });
+    expect(await outcome()).toBe('accepted');
+  });
+
+  it('warns once when the issuer’s heartbeat interval is not below the staleness bound', async () => {
+    const { heartbeat, warnings } = await stackAt({ now: NOW_S * 1000 }, { policy: 'closed' });
+    await heartbeat(undefined, 20);
+    await heartbeat(undefined, 20);
+    await heartbeat(undefined, 5);
+    expect(warnings('less often than maxStalenessSeconds')).toHaveLength(1);
+  });
+});
+
+describe('ResourceServer staleness, fail-open', () => {
+  it('keeps serving while stale, but is not ready and says so once in the log, until it recovers', async () => {
+    const clock = { now: NOW_S * 1000 };
+    const { server, heartbeat, outcome, warnings } = await stackAt(clock, { policy: 'open' });
+    await heartbeat();
+    clock.now += 25_000;
+    await waitFor('the stale warning', () => (warnings('fail-open').length > 0 ? true : undefined));
+    expect(await outcome()).toBe('accepted');
+    expect(await outcome()).toBe('accepted');
+    expect(server.status()).toMatchObject({ ready: false, staleness: { ageSeconds: 25, stale: true } });
+    expect(warnings('fail-open')).toHaveLength(1);
+
+    await heartbeat();
+    expect(server.status()).toMatchObject({ ready: true, staleness: { stale: false } });
+    expect(warnings('fresh again')).toHaveLength(1);
   });
 });

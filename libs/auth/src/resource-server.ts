@@ -1,22 +1,30 @@
 import {
   describeError,
+  EVENT_TYPES,
   KEY_EVENT_TYPES,
+  parseHeartbeatEvent,
   parseKeyEvent,
   parseRevocationEvent,
   REVOCATION_EVENT_TYPES,
   silentEventLogger,
   type EventLogger,
   type EventSource,
+  type VerifiedHeartbeat,
   type VerifiedSecurityEvent,
 } from '@app/events';
 import { AUTH_DEFAULTS, resolveAuthOptions, type AuthOptions, type ResolvedAuthOptions } from './auth-options.js';
 import { EventFeed, type EventFeedStats, type EventHandlers } from './feeds/event-feed.js';
+import { StreamStaleness, type StalenessStatus } from './feeds/stream-staleness.js';
 import { createJwksLoader } from './keys/jwks.loader.js';
 import { KeySet } from './keys/key-set.js';
 import { RevocationIndex } from './revocations/revocation-index.js';
 import type { AuthenticatedToken } from './tokens/access-token-claims.js';
 import { AccessTokenVerifier } from './tokens/access-token.verifier.js';
-import { TokenAuthenticator, type RequestTransport } from './tokens/token-authenticator.js';
+import {
+  TokenAuthenticator,
+  type RequestTransport,
+  type RevocationStateProblem,
+} from './tokens/token-authenticator.js';
 
 /** One feed's part of {@link ResourceServerStatus}. */
 export interface EventFeedStatus extends EventFeedStats {
@@ -26,6 +34,7 @@ export interface EventFeedStatus extends EventFeedStats {
 
 /** A snapshot for readiness endpoints: what is ready, and what is not yet. */
 export interface ResourceServerStatus {
+  /** Keys loaded, both feeds caught up, and the revocations view within the staleness bound. */
   readonly ready: boolean;
   readonly keys: { readonly loaded: boolean; readonly count: number };
   readonly revocations: EventFeedStatus & {
@@ -34,9 +43,17 @@ export interface ResourceServerStatus {
     readonly overCapacity: boolean;
   };
   readonly keyEvents: EventFeedStatus;
+  /** How old the view of the revocations topic is (issuer heartbeats), against `maxStalenessSeconds`. */
+  readonly staleness: StalenessStatus;
 }
 
 const KEY_RETRY_MS = { initial: 250, max: 5_000 };
+
+/** Catching up is a matter of seconds: ask again soon. */
+const CATCHING_UP: RevocationStateProblem = {
+  reason: 'Revocation state has not caught up with its topics',
+  retryAfterSeconds: 1,
+};
 
 /**
  * The framework-free composition root of a resource server: from {@link AuthOptions} and an event source it builds
@@ -59,10 +76,14 @@ export class ResourceServer {
   private readonly index: RevocationIndex;
   private readonly revocationFeed: EventFeed;
   private readonly keyFeed: EventFeed;
+  private readonly staleness: StreamStaleness;
   private readonly authenticator: TokenAuthenticator;
   private pruneTimer: NodeJS.Timeout | undefined;
   private pruning: Promise<void> | undefined;
   private overCapacity = false;
+  private stalenessTimer: NodeJS.Timeout | undefined;
+  /** The heartbeat interval last warned about as too long for the staleness bound (warn once per value). */
+  private warnedIntervalSeconds: number | undefined;
   private keyRetryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   /** Latches once both feeds have caught up: from then on the failure policy decides, before it nothing passes. */
@@ -84,6 +105,11 @@ export class ResourceServer {
       logger,
     });
     this.index = new RevocationIndex({ clock, graceSeconds: this.options.clockToleranceSeconds });
+    this.staleness = new StreamStaleness({
+      maxStalenessSeconds: this.options.maxStalenessSeconds,
+      clockToleranceSeconds: this.options.clockToleranceSeconds,
+      clock,
+    });
     this.revocationFeed = this.feed(events, 'revocations', this.revocationHandlers());
     this.keyFeed = this.feed(events, 'keys', this.keyHandlers());
     this.authenticator = new TokenAuthenticator(
@@ -93,8 +119,8 @@ export class ResourceServer {
         revocationStateLoaded: () =>
           !this.options.refuseUntilCaughtUp ||
           (this.caughtUpOnce ||= this.revocationFeed.caughtUp && this.keyFeed.caughtUp),
-        revocationStateReady: () => this.revocationFeed.caughtUp && this.keyFeed.caughtUp,
         revocationCapacityExceeded: () => this.overCapacity,
+        revocationStateProblem: () => this.revocationStateProblem(),
         validateClaims: this.options.validateClaims,
       },
       new AccessTokenVerifier(this.options, this.keys),
@@ -103,10 +129,11 @@ export class ResourceServer {
   }
 
   /**
-   * The whole check of a request's `Authorization` header: transport → extract → verify → claims → revocation →
-   * scopes. Give every line of the field (Node's `headersDistinct.authorization`) so a repeated one is refused.
-   * `transport` says whether the request arrived over HTTPS; with `requireHttps` a request not known to be
-   * secure is refused. Resolves with the verified token, rejects with an `AuthError`.
+   * The whole check of a request's `Authorization` header: transport → extract → revocation state (capacity;
+   * fail-closed: caught up and fresh) → verify → claims → revocation → scopes. Give every line of the field (Node's
+   * `headersDistinct.authorization`) so a repeated one is refused. `transport` says whether the request arrived over
+   * HTTPS; with `requireHttps` a request not known to be secure is refused. Resolves with the verified token, rejects
+   * with an `AuthError`.
    */
   authenticate(
     authorization: string | readonly string[] | undefined,
@@ -116,9 +143,12 @@ export class ResourceServer {
     return this.authenticator.authenticate(authorization, requiredScopes, transport);
   }
 
-  /** True once the keys are loaded and every feed has caught up with its topic, and the index is within its cap. */
+  /**
+   * True once the keys are loaded and every feed has caught up with its topic, while the index is within its cap,
+   * and while the view of the revocations topic is within `maxStalenessSeconds`, whatever the failure policy.
+   */
   get ready(): boolean {
-    return this.keys.loaded && this.revocationFeed.caughtUp && this.keyFeed.caughtUp && !this.overCapacity;
+    return this.keys.loaded && this.caughtUp && !this.overCapacity && !this.staleness.stale;
   }
 
   status(): ResourceServerStatus {
@@ -132,12 +162,14 @@ export class ResourceServer {
         overCapacity: this.overCapacity,
       },
       keyEvents: feedStatus(this.keyFeed),
+      staleness: this.staleness.status(),
     };
   }
 
   /**
    * Starts in the background and returns at once (readiness reports progress): loads the published keys
-   * (retrying with backoff until it succeeds), starts both feeds, prunes expired revocations periodically.
+   * (retrying with backoff until it succeeds), starts both feeds, prunes expired revocations periodically and
+   * watches the staleness bound (a warn log when the view turns stale and when it recovers).
    */
   start(): void {
     this.loadKeys(KEY_RETRY_MS.initial);
@@ -149,6 +181,7 @@ export class ResourceServer {
     this.pruneTimer = setInterval(() => {
       this.pruning ??= this.pruneRevocations().finally(() => (this.pruning = undefined));
     }, AUTH_DEFAULTS.revocationPruneIntervalMs).unref();
+    this.stalenessTimer = setInterval(() => this.reportStaleness(), AUTH_DEFAULTS.stalenessCheckIntervalMs).unref();
   }
 
   /** Resolves once both feeds are caught up (rejects if one stops first). */
@@ -170,6 +203,7 @@ export class ResourceServer {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.pruneTimer);
+    clearInterval(this.stalenessTimer);
     await this.pruning;
     clearTimeout(this.keyRetryTimer);
     await Promise.all([this.keyFeed.stop(), this.revocationFeed.stop()]);
@@ -186,12 +220,72 @@ export class ResourceServer {
     );
   }
 
+  private get caughtUp(): boolean {
+    return this.revocationFeed.caughtUp && this.keyFeed.caughtUp;
+  }
+
+  private revocationStateProblem(): RevocationStateProblem | undefined {
+    if (!this.caughtUp) return CATCHING_UP;
+    if (!this.staleness.stale) return undefined;
+    const age = this.staleness.ageSeconds();
+    return {
+      reason:
+        age === undefined
+          ? 'Revocation state is stale: no heartbeat from the issuer yet'
+          : `Revocation state is stale: newest heartbeat ${Math.floor(age)} s old (bound ${this.options.maxStalenessSeconds} s)`,
+      retryAfterSeconds: this.staleness.retryAfterSeconds,
+    };
+  }
+
   private revocationHandlers(): EventHandlers {
     const apply = (event: VerifiedSecurityEvent): void => {
       this.index.apply(parseRevocationEvent(event));
       this.checkCapacity();
     };
-    return Object.fromEntries(Object.values(REVOCATION_EVENT_TYPES).map((type) => [type, apply]));
+    return {
+      ...Object.fromEntries(Object.values(REVOCATION_EVENT_TYPES).map((type) => [type, apply])),
+      [EVENT_TYPES.heartbeat]: (event: VerifiedSecurityEvent) => this.applyHeartbeat(parseHeartbeatEvent(event)),
+    };
+  }
+
+  private applyHeartbeat(heartbeat: VerifiedHeartbeat): void {
+    this.staleness.observe(heartbeat);
+    const { intervalSeconds } = heartbeat;
+    if (intervalSeconds >= this.options.maxStalenessSeconds && intervalSeconds !== this.warnedIntervalSeconds) {
+      this.warnedIntervalSeconds = intervalSeconds;
+      this.logger.warn(
+        'The issuer sends heartbeats less often than maxStalenessSeconds: the view turns stale between two',
+        {
+          topic: this.revocationFeed.topic,
+          intervalSeconds,
+          maxStalenessSeconds: this.options.maxStalenessSeconds,
+        },
+      );
+    }
+    this.reportStaleness();
+  }
+
+  /**
+   * Logs each stale/fresh transition once (the request path never logs it). Before the feeds have caught up the
+   * service is starting, which readiness reports; staleness means something from then on.
+   */
+  private reportStaleness(): void {
+    if (!this.caughtUp) return;
+    const change = this.staleness.change();
+    if (change === undefined) return;
+    const { ageSeconds, maxStalenessSeconds, lastHeartbeat } = this.staleness.status();
+    const policy = this.options.revocationFailurePolicy;
+    const fields = { topic: this.revocationFeed.topic, policy, ageSeconds, maxStalenessSeconds, lastHeartbeat };
+    if (change === 'fresh') {
+      this.logger.warn('Revocation state is fresh again: heartbeats are arriving', fields);
+    } else if (policy === 'closed') {
+      this.logger.warn('Revocation state is stale: refusing every token (503) until a fresh heartbeat', fields);
+    } else {
+      this.logger.warn(
+        'Revocation state is stale: still accepting tokens (fail-open), revocations may be missed',
+        fields,
+      );
+    }
   }
 
   private keyHandlers(): EventHandlers {

@@ -74,7 +74,7 @@ function isProduction(env: Env): boolean {
  * Builds {@link AuthModuleOptions} from environment variables named `<PREFIX>_…`. Variables: `<PREFIX>_ISSUER` (default `http://127.0.0.1:3000`), `<PREFIX>_AUDIENCE`,
  * `<PREFIX>_JWKS_URI`, `<PREFIX>_ALGORITHMS` (comma list), `<PREFIX>_CLOCK_TOLERANCE_SECONDS`,
  * `<PREFIX>_REVOCATIONS_TOPIC`, `<PREFIX>_KEYS_TOPIC`, `<PREFIX>_REVOCATION_FAILURE_POLICY` (`open`|`closed`),
- * `<PREFIX>_ALLOW_INSECURE_HTTP` (`true`|`false`), the shared `KAFKA_BROKERS` (comma list,
+ * `<PREFIX>_MAX_STALENESS_SECONDS`, `<PREFIX>_ALLOW_INSECURE_HTTP` (`true`|`false`), the shared `KAFKA_BROKERS` (comma list,
  * default `127.0.0.1:19092`) and the shared Kafka TLS/SASL variables of {@link kafkaSecurityFromEnv}. In production
  * `<PREFIX>_ISSUER` and `KAFKA_BROKERS` are required, Kafka TLS is on by default, the issuer and JWKS URIs must be
  * `https:` and `<PREFIX>_ALLOW_INSECURE_HTTP` is refused.
@@ -105,6 +105,7 @@ function authOptionsFromEnv(
     revocationFailurePolicy:
       parsePolicy(`${prefix}_REVOCATION_FAILURE_POLICY`, read('REVOCATION_FAILURE_POLICY')) ??
       defaults.revocationFailurePolicy,
+    maxStalenessSeconds: parseInteger(`${prefix}_MAX_STALENESS_SECONDS`, read('MAX_STALENESS_SECONDS')),
     allowInsecureHttp,
     topics: { revocations: read('REVOCATIONS_TOPIC'), keys: read('KEYS_TOPIC') },
     kafka: {

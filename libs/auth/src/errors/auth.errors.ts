@@ -91,9 +91,19 @@ export class RevocationCapacityExceededError extends AuthError {
 }
 
 /**
- * The revocation index has not caught up with its topic (or lost it) and the failure policy is
- * `closed`: no token is accepted until it has (503).
+ * The revocation state cannot vouch for tokens — not caught up with its topics yet, or stale (no fresh heartbeat
+ * within `maxStalenessSeconds`) — and the failure policy is `closed`: no token is accepted until it can (503, with
+ * `retryAfterSeconds` as the `Retry-After` hint).
  */
 export class RevocationStateUnavailableError extends AuthError {
   readonly code = 'ERR_REVOCATION_STATE_UNAVAILABLE';
+
+  constructor(
+    message: string,
+    /** When the state may be usable again: the issuer's heartbeat interval while stale, 1 s while catching up. */
+    readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }

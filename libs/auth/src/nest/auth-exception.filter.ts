@@ -20,7 +20,15 @@ interface ErrorResponse {
   /** RFC 6750 §3.1 error code, absent when no credentials were sent. */
   error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'temporarily_unavailable';
   message: string;
+  /** `Retry-After` (s) of a 503: when the state the answer depends on may be usable again. */
+  retryAfterSeconds?: number;
 }
+
+const UNAVAILABLE = {
+  status: 503,
+  error: 'temporarily_unavailable',
+  message: 'Token verification is temporarily unavailable',
+} as const;
 
 /** Public messages are fixed per code: the reason details go to the log only. */
 function answerFor(error: AuthError): ErrorResponse {
@@ -33,13 +41,10 @@ function answerFor(error: AuthError): ErrorResponse {
     return { status: 401, error: 'invalid_token', message: TOKEN_MESSAGES[error.code] };
   if (error instanceof InsufficientScopeError)
     return { status: 403, error: 'insufficient_scope', message: 'The access token lacks a required scope' };
-  if (
-    error instanceof KeySourceUnavailableError ||
-    error instanceof RevocationStateUnavailableError ||
-    error instanceof RevocationCapacityExceededError
-  ) {
-    return { status: 503, error: 'temporarily_unavailable', message: 'Token verification is temporarily unavailable' };
-  }
+  if (error instanceof RevocationStateUnavailableError)
+    return { ...UNAVAILABLE, retryAfterSeconds: error.retryAfterSeconds };
+  if (error instanceof KeySourceUnavailableError || error instanceof RevocationCapacityExceededError)
+    return { ...UNAVAILABLE, retryAfterSeconds: 1 };
   return { status: 401, error: 'invalid_token', message: 'The access token is invalid' };
 }
 
@@ -59,7 +64,8 @@ const TOKEN_MESSAGES: Record<InvalidTokenError['code'], string> = {
 
 /**
  * The one place where library errors become HTTP answers (RFC 6750 §3): status, the exact
- * `WWW-Authenticate: Bearer` challenge, and a body with a stable `errorCode`. Never echoes the token.
+ * `WWW-Authenticate: Bearer` challenge (a 503 carries `Retry-After` instead: the token may be fine, the service
+ * cannot vouch for it yet), and a body with a stable `errorCode`. Never echoes the token.
  * Registered app-wide by `AuthModule`; works on Express and Fastify through the HTTP adapter.
  *
  * @example
@@ -88,8 +94,8 @@ export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
     if (challenge !== undefined) {
       httpAdapter.setHeader(response, 'WWW-Authenticate', challenge);
     }
-    if (answer.status === 503) {
-      httpAdapter.setHeader(response, 'Retry-After', '1');
+    if (answer.retryAfterSeconds !== undefined) {
+      httpAdapter.setHeader(response, 'Retry-After', String(answer.retryAfterSeconds));
     }
     httpAdapter.setHeader(response, 'Cache-Control', 'no-store');
     httpAdapter.reply(

@@ -4,8 +4,10 @@ import { Public } from './public.decorator.js';
 
 /**
  * `GET /health`: readiness of a resource server. 200 once the key set is loaded and both event feeds (revocations,
- * keys) have caught up with their topics, 503 (with the same status body) before. Public. Opt in by
- * listing it in an app module's `controllers`.
+ * keys) have caught up with their topics, and while the issuer's heartbeats keep the view within
+ * `maxStalenessSeconds`; 503 (with the same status body, `staleness.stale` telling why) otherwise, under either
+ * failure policy: a fail-open service keeps serving while stale, and says so here. Public. Opt in by listing it in
+ * an app module's `controllers`.
  *
  * @example
  * ```ts

@@ -37,7 +37,8 @@ function authenticator(
       requireHttps,
       revocationFailurePolicy: policy,
       revocationStateLoaded: () => loaded,
-      revocationStateReady: () => ready,
+      revocationStateProblem: () =>
+        ready ? undefined : { reason: 'Revocation state has not caught up', retryAfterSeconds: 1 },
       revocationCapacityExceeded: () => false,
     },
     { verify } as unknown as AccessTokenVerifier,

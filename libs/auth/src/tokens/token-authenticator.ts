@@ -11,6 +11,13 @@ import type { AccessTokenClaims, AuthenticatedToken } from './access-token-claim
 import type { AccessTokenVerifier } from './access-token.verifier.js';
 import { extractBearerToken } from './bearer-token.js';
 
+/** Why the revocation state cannot vouch for tokens right now, and when to ask again. */
+export interface RevocationStateProblem {
+  /** For the log: not caught up, or stale and since when. */
+  readonly reason: string;
+  readonly retryAfterSeconds: number;
+}
+
 /** Options of {@link TokenAuthenticator}. */
 export interface TokenAuthenticatorOptions {
   /** Refuse requests whose {@link RequestTransport} is not secure. */
@@ -21,10 +28,10 @@ export interface TokenAuthenticatorOptions {
    * revocations it is known to have to read, so no token is accepted, whatever the failure policy.
    */
   readonly revocationStateLoaded: () => boolean;
-  /** Whether the revocation index is caught up with its topics now. */
-  readonly revocationStateReady: () => boolean;
   /** Whether the revocation index holds more entries than it may: then no token is accepted, whatever the policy. */
   readonly revocationCapacityExceeded: () => boolean;
+  /** `undefined` while the revocation index can vouch for tokens (caught up and fresh); otherwise why not. */
+  readonly revocationStateProblem: () => RevocationStateProblem | undefined;
   /** Extra claim policy (e.g. a class-validator DTO); throws `InvalidTokenError` to refuse. */
   readonly validateClaims?: (claims: AccessTokenClaims) => Promise<void>;
 }
@@ -40,8 +47,9 @@ export interface RequestTransport {
 
 /**
  * The whole request-side check of a bearer token, in the order of the design's data path:
- * transport → extract → verify (signature and standard claims) → claim policy → revocation index → scopes.
- * Plain TypeScript: the Nest guard and any other adapter call it.
+ * transport → extract → revocation state (capacity; fail-closed: caught up and fresh) → verify (signature and
+ * standard claims) → claim policy → revocation index → scopes. Plain TypeScript: the Nest guard and any other
+ * adapter call it.
  *
  * @example
  * ```ts
@@ -67,27 +75,47 @@ export class TokenAuthenticator {
       throw new InsecureTransportError('Request not received over HTTPS; refusing bearer tokens (requireHttps)');
     }
     const compact = extractBearerToken(authorization);
+    this.requireUsableRevocationState();
+    const token = await this.verifier.verify(compact);
+    await this.options.validateClaims?.(token.claims);
+    this.refuseRevoked(token);
+    requireScopes(token, requiredScopes);
+    return token;
+  }
+
+  /**
+   * An index over its capacity, or still loading at start, refuses under either policy; fail-closed also refuses,
+   * before any work, while the index may miss revocations (not caught up, or stale); fail-open goes on regardless.
+   */
+  private requireUsableRevocationState(): void {
     if (this.options.revocationCapacityExceeded()) {
       throw new RevocationCapacityExceededError('Revocation index over its configured capacity; refusing tokens');
     }
     // Fail-open keeps serving through a later outage, never on an index still loading: that one would accept tokens
     // whose revocations are already on the topic, waiting to be read.
     if (!this.options.revocationStateLoaded()) {
-      throw new RevocationStateUnavailableError('Revocation state still loading at start; refusing tokens');
+      throw new RevocationStateUnavailableError('Revocation state still loading at start; refusing tokens', 1);
     }
-    if (this.options.revocationFailurePolicy === 'closed' && !this.options.revocationStateReady()) {
-      throw new RevocationStateUnavailableError('Revocation state has not caught up; refusing tokens (fail-closed)');
+    if (this.options.revocationFailurePolicy === 'open') return;
+    const problem = this.options.revocationStateProblem();
+    if (problem !== undefined) {
+      throw new RevocationStateUnavailableError(
+        `${problem.reason}; refusing tokens (fail-closed)`,
+        problem.retryAfterSeconds,
+      );
     }
-    const token = await this.verifier.verify(compact);
-    await this.options.validateClaims?.(token.claims);
+  }
+
+  private refuseRevoked(token: AuthenticatedToken): void {
     const revokedBy = this.revocations.match({ ...token.claims, kid: token.kid });
     if (revokedBy !== undefined) {
       throw new InvalidTokenError('ERR_TOKEN_REVOKED', `Token revoked (by ${revokedBy})`);
     }
-    const missing = requiredScopes.filter((scope) => !token.scopes.has(scope));
-    if (missing.length > 0) {
-      throw new InsufficientScopeError(requiredScopes);
-    }
-    return token;
+  }
+}
+
+function requireScopes(token: AuthenticatedToken, requiredScopes: readonly string[]): void {
+  if (requiredScopes.some((scope) => !token.scopes.has(scope))) {
+    throw new InsufficientScopeError(requiredScopes);
   }
 }
