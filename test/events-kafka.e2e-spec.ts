@@ -91,7 +91,7 @@ describe('ensureTopics', () => {
         topic: topicName('revocations'),
         numPartitions: 1,
         replicationFactor: 1,
-        configs: { 'cleanup.policy': 'compact,delete', 'retention.ms': '3600000' },
+        configs: { 'cleanup.policy': 'compact,delete', 'retention.ms': '3600000', 'segment.ms': '3600000' },
       },
       { topic: topicName('keys'), numPartitions: 1, replicationFactor: 1, configs: { 'cleanup.policy': 'compact' } },
     ]);
