@@ -343,6 +343,9 @@ async function main() {
     AUTH_PORT: String(authPort),
     AUTH_ISSUER: authUrl,
     ...(schema === undefined ? {} : { AUTH_DATABASE_SCHEMA: schema }),
+    // One demo client drives all of the soak's tokens and revocations: far above a real client's per-minute limits.
+    AUTH_RATE_LIMIT_TOKEN_REQUESTS: '1000000',
+    AUTH_RATE_LIMIT_REVOKE_REQUESTS: '1000000',
   });
   await waitUntilOk(`${authUrl}/.well-known/oauth-authorization-server`);
   const resourceServer = (prefix, port) => ({

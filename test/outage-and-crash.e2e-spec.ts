@@ -14,6 +14,7 @@ import {
   startBillingService,
   startOrdersService,
   uniqueKafkaSetup,
+  UNLIMITED_CLIENT_RATES,
   type KafkaSetup,
   type RunningService,
 } from './support/services.js';
@@ -286,6 +287,7 @@ describeOnPostgres('the auth service killed with SIGKILL in the middle of relayi
       AUTH_KEYS_TOPIC: kafka.keysTopic,
       // Small batches: more send-then-mark steps, so the kill is likelier to land between a send and its mark.
       AUTH_OUTBOX_BATCH_SIZE: '10',
+      ...UNLIMITED_CLIENT_RATES,
     };
     sql = new pg.Client({ connectionString: process.env.DATABASE_URL });
     await sql.connect();

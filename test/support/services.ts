@@ -87,6 +87,16 @@ async function start<App extends INestApplication>({
 }
 
 /**
+ * Specs poll the OAuth endpoints (bounded polls every few ms, bursts of hundreds of tokens): the per-client limits,
+ * tested on their own in rate-limits.e2e-spec.ts, would refuse them. The password-grant backoff keeps its defaults.
+ */
+export const UNLIMITED_CLIENT_RATES = {
+  AUTH_RATE_LIMIT_TOKEN_REQUESTS: '1000000',
+  AUTH_RATE_LIMIT_REVOKE_REQUESTS: '1000000',
+  AUTH_RATE_LIMIT_INTROSPECT_REQUESTS: '1000000',
+} as const;
+
+/**
  * Starts the auth service against the real broker and database: `DATABASE_URL` when set (in a schema
  * of its own unless `env` names one), else embedded Postgres.
  */
@@ -105,11 +115,7 @@ export async function startAuthService(
       KAFKA_BROKERS: kafka.brokers,
       AUTH_REVOCATIONS_TOPIC: kafka.revocationsTopic,
       AUTH_KEYS_TOPIC: kafka.keysTopic,
-      // Specs poll the OAuth endpoints (bounded polls every few ms): the per-client limits, tested on their own in
-      // rate-limits.e2e-spec.ts, would refuse them. The password-grant backoff keeps its defaults.
-      AUTH_RATE_LIMIT_TOKEN_REQUESTS: '1000000',
-      AUTH_RATE_LIMIT_REVOKE_REQUESTS: '1000000',
-      AUTH_RATE_LIMIT_INTROSPECT_REQUESTS: '1000000',
+      ...UNLIMITED_CLIENT_RATES,
       ...env,
     },
     () => authServiceConfig(),
