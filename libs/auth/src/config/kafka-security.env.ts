@@ -22,7 +22,7 @@ type Mechanism = (typeof MECHANISMS)[number];
  *
  * @example
  * ```ts
- * const security = kafkaSecurityFromEnv(process.env, { production: process.env.NODE_ENV === 'production' });
+ * const security = kafkaSecurityFromEnv(environment, { production: environment.NODE_ENV === 'production' });
  * new KafkaConnection({ brokers, clientId: 'orders-service', ...security });
  * ```
  */

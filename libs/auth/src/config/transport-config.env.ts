@@ -33,7 +33,7 @@ const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
  *
  * @example
  * ```ts
- * const transport = transportConfigFromEnv(process.env, 'ORDERS', { production: mode === 'production' });
+ * const transport = transportConfigFromEnv(environment, 'ORDERS', { production: mode === 'production' });
  * ```
  */
 export function transportConfigFromEnv(env: Env, prefix: string, mode: { production: boolean }): TransportConfig {
