@@ -22,6 +22,7 @@ import { OutboxRelay } from './outbox/outbox.relay.js';
 import { LoginBackoff } from './rate-limits/login-backoff.service.js';
 import { rateLimitOptions } from './rate-limits/rate-limit.options.js';
 import { RevocationController } from './revocations/revocation.controller.js';
+import { RevocationRecorder } from './revocations/revocation.recorder.js';
 import { TokenRevocation } from './revocations/token-revocation.service.js';
 import { AccessTokenIssuer } from './tokens/access-token.issuer.js';
 import { IssuedTokenVerifier } from './tokens/issued-token.verifier.js';
@@ -83,6 +84,7 @@ import { UserAuthenticator } from './users/user-authenticator.service.js';
     AccessTokenIssuer,
     IssuedTokenVerifier,
     TokenExchange,
+    RevocationRecorder,
     TokenRevocation,
     AdminCallAuditor,
     { provide: APP_FILTER, useClass: OAuthExceptionFilter },

@@ -13,6 +13,7 @@ import { Clock, toNumericDate } from '../common/clock.js';
 import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
 import { OutboxSignal } from '../outbox/outbox.signal.js';
 import { SecurityEventOutbox } from '../outbox/security-event.outbox.js';
+import { upsertRevocation } from '../revocations/revocation.repository.js';
 import { longestAcceptanceSeconds } from '../tokens/longest-acceptance.js';
 import { ADVISORY_LOCKS, CHANNELS, Database, SCHEMA_LOCK_SPACE, type SqlExecutor } from '../storage/database.js';
 import { KeyRotationRefusedError, UnknownSigningKeyError } from './key-lifecycle.errors.js';
@@ -348,13 +349,7 @@ export class KeyLifecycle {
       expiresAt: revokedAt + this.config.accessTokenTtlSeconds,
       reason,
     };
-    await tx.query(
-      `INSERT INTO revocations (target_type, target_value, revoked_at, expires_at, reason, requested_by)
-       VALUES ('kid', $1, to_timestamp($2), to_timestamp($3), $4, $5)
-       ON CONFLICT (target_type, target_value) DO UPDATE
-         SET revoked_at = EXCLUDED.revoked_at, expires_at = GREATEST(revocations.expires_at, EXCLUDED.expires_at)`,
-      [kid, revocation.revokedAt, revocation.expiresAt, reason, actor],
-    );
+    await upsertRevocation(tx, revocation, actor);
     return revocation;
   }
 

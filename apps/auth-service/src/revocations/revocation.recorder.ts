@@ -1,0 +1,37 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Revocation } from '@app/events';
+import { AuditLog, type AuditEntry } from '../audit/audit-log.service.js';
+import { SigningKeyStore } from '../keys/signing-key.store.js';
+import { SecurityEventOutbox } from '../outbox/security-event.outbox.js';
+import type { SqlExecutor } from '../storage/database.js';
+import { upsertRevocation } from './revocation.repository.js';
+
+/**
+ * The one way a revocation is written (except a signing key's, whose event the key change signs itself): inside the
+ * caller's transaction, the `revocations` row ({@link upsertRevocation}: cut-off and expiry move forward only), its
+ * event signed with the current key in the outbox (keyed `<type>:<value>`, so compaction keeps the latest), and the
+ * audit entry. A revocation that changes nothing writes nothing and returns `undefined`. The caller wakes the relay
+ * (`OutboxSignal.notify()`) once its transaction has committed.
+ *
+ * @example
+ * const recorded = await db.transaction((tx) =>
+ *   recorder.record(tx, revocation, { type: AUDIT_EVENTS.tokenRevoked, actor: clientId, details: { jti } }),
+ * );
+ * if (recorded) signal.notify();
+ */
+@Injectable()
+export class RevocationRecorder {
+  constructor(
+    @Inject(SigningKeyStore) private readonly keys: SigningKeyStore,
+    @Inject(SecurityEventOutbox) private readonly events: SecurityEventOutbox,
+    @Inject(AuditLog) private readonly audit: AuditLog,
+  ) {}
+
+  async record(tx: SqlExecutor, revocation: Revocation, audit: AuditEntry): Promise<Revocation | undefined> {
+    const stored = await upsertRevocation(tx, revocation, audit.actor);
+    if (stored === undefined) return undefined;
+    await this.events.enqueueRevocation(tx, stored, this.keys.signingKey());
+    await this.audit.record(audit, tx);
+    return stored;
+  }
+}

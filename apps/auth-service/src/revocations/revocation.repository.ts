@@ -1,0 +1,48 @@
+import type { Revocation } from '@app/events';
+import type { SqlExecutor } from '../storage/database.js';
+
+interface StoredRow {
+  revoked: string;
+  expires: string;
+}
+
+/**
+ * Writes a revocation to the `revocations` table (one row per target) and returns the row as it now stands, or
+ * `undefined` when it changed nothing. A repeated revocation of the same target moves its cut-off (`revoked_at`:
+ * for `sub` and `client`, tokens issued at or before it are refused) and its expiry forward, never back; so a second
+ * revocation of a subject after a later login refuses that login's tokens too, while a replayed older one is a no-op.
+ * For `jti`, `sid` and `kid` the cut-off means nothing (every token with that id, session or key is hit): only a
+ * later expiry changes them.
+ *
+ * @example
+ * const stored = await upsertRevocation(tx, revocation, 'admin-cli');
+ * if (stored !== undefined) await events.enqueueRevocation(tx, stored, signer);
+ */
+export async function upsertRevocation(
+  tx: SqlExecutor,
+  revocation: Revocation,
+  requestedBy: string,
+): Promise<Revocation | undefined> {
+  const { target, revokedAt, expiresAt, reason } = revocation;
+  const rows = await tx.query<StoredRow>(
+    `INSERT INTO revocations AS r (target_type, target_value, revoked_at, expires_at, reason, requested_by)
+     VALUES ($1, $2, to_timestamp($3), to_timestamp($4), $5, $6)
+     ON CONFLICT (target_type, target_value) DO UPDATE
+       SET revoked_at = GREATEST(r.revoked_at, EXCLUDED.revoked_at),
+           expires_at = GREATEST(r.expires_at, EXCLUDED.expires_at),
+           reason = EXCLUDED.reason,
+           requested_by = EXCLUDED.requested_by
+       WHERE EXCLUDED.expires_at > r.expires_at
+          OR (r.target_type IN ('sub', 'client') AND EXCLUDED.revoked_at > r.revoked_at)
+     RETURNING extract(epoch FROM revoked_at)::bigint::text AS revoked, extract(epoch FROM expires_at)::bigint::text AS expires`,
+    [target.type, target.value, revokedAt, expiresAt, reason ?? null, requestedBy],
+  );
+  const row = rows[0];
+  if (row === undefined) return undefined;
+  return {
+    target,
+    revokedAt: Number(row.revoked),
+    expiresAt: Number(row.expires),
+    ...(reason === undefined ? {} : { reason }),
+  };
+}
