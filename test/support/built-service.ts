@@ -45,22 +45,19 @@ export interface ChildService {
 }
 
 /**
- * Starts `dist/apps/<name>/src/main.js` with `env` over this process's environment. The child dies with this
- * process (setpriv --pdeathsig where available), so a failed run leaves nothing behind.
+ * Runs the ESM or CommonJS file `script` with this Node binary as a child OS process, with exactly `env` and
+ * `cwd`. The child dies with this process (setpriv --pdeathsig where available), so a failed run leaves nothing
+ * behind.
  *
  * @example
- * const auth = spawnBuiltService('auth-service', { NODE_ENV: 'test', AUTH_PORT: '3100', ... });
- * await auth.kill('SIGKILL');
+ * const app = spawnNodeProcess('/tmp/app/dist/main.js', { cwd: '/tmp/app', env: { PATH: process.env.PATH!, PORT: '3100' } });
+ * await app.kill('SIGTERM');
  */
-export function spawnBuiltService(name: string, env: Record<string, string>): ChildService {
+export function spawnNodeProcess(script: string, { cwd, env }: { cwd: string; env: NodeJS.ProcessEnv }): ChildService {
   const [command, args] = existsSync('/usr/bin/setpriv')
-    ? ['/usr/bin/setpriv', ['--pdeathsig', 'SIGKILL', '--', process.execPath, mainFile(name)]]
-    : [process.execPath, [mainFile(name)]];
-  const child: ChildProcess = spawn(command, args, {
-    cwd: REPO_ROOT,
-    env: { ...process.env, NO_COLOR: '1', NODE_OPTIONS: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+    ? ['/usr/bin/setpriv', ['--pdeathsig', 'SIGKILL', '--', process.execPath, script]]
+    : [process.execPath, [script]];
+  const child: ChildProcess = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => lines.push(line));
@@ -77,4 +74,18 @@ export function spawnBuiltService(name: string, env: Record<string, string>): Ch
       await exited;
     },
   };
+}
+
+/**
+ * Starts `dist/apps/<name>/src/main.js` with `env` over this process's environment.
+ *
+ * @example
+ * const auth = spawnBuiltService('auth-service', { NODE_ENV: 'test', AUTH_PORT: '3100', ... });
+ * await auth.kill('SIGKILL');
+ */
+export function spawnBuiltService(name: string, env: Record<string, string>): ChildService {
+  return spawnNodeProcess(mainFile(name), {
+    cwd: REPO_ROOT,
+    env: { ...process.env, NO_COLOR: '1', NODE_OPTIONS: '', ...env },
+  });
 }
