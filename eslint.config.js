@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 
 /** Lint rules: ESLint and typescript-eslint recommended (type-aware), plus the repo conventions they can check. */
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.kafka/', 'coverage/'] },
+  { ignores: ['dist/', 'libs/auth/dist/', 'node_modules/', '.kafka/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -10,6 +10,8 @@ function newestSourceMtime(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
+    // libs/auth/dist is the package build (npm run build:auth-package): its .d.ts files are output, not sources.
+    if (entry.isDirectory() && entry.name === 'dist') continue;
     if (entry.isDirectory()) newest = Math.max(newest, newestSourceMtime(path));
     else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts'))
       newest = Math.max(newest, statSync(path).mtimeMs);
