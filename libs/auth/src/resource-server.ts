@@ -144,6 +144,24 @@ export class ResourceServer {
   }
 
   /**
+   * {@link authenticate} for an adapter that finds the token itself (the Passport adapter's `jwtFromRequest`):
+   * `readToken` is called where the header would be parsed, after the transport check; what it returns goes through
+   * the same checks. `null`, `undefined` or `''` is no token (401 without `error`).
+   *
+   * @example
+   * ```ts
+   * const token = await server.authenticateWith(() => ExtractJwt.fromUrlQueryParameter('access_token')(request), []);
+   * ```
+   */
+  authenticateWith(
+    readToken: () => string | null | undefined,
+    requiredScopes: readonly string[],
+    transport?: RequestTransport,
+  ): Promise<AuthenticatedToken> {
+    return this.authenticator.authenticateWith(readToken, requiredScopes, transport);
+  }
+
+  /**
    * True once the keys are loaded and every feed has caught up with its topic, while the index is within its cap,
    * and while the view of the revocations topic is within `maxStalenessSeconds`, whatever the failure policy.
    */

@@ -1,5 +1,5 @@
 import { describe, expect, it, jest } from '@jest/globals';
-import { InsecureTransportError } from '../errors/auth.errors.js';
+import { InsecureTransportError, InvalidRequestError } from '../errors/auth.errors.js';
 import { RevocationIndex } from '../revocations/revocation-index.js';
 import type { AuthenticatedToken } from './access-token-claims.js';
 import type { AccessTokenVerifier } from './access-token.verifier.js';
@@ -90,6 +90,43 @@ describe('TokenAuthenticator revocation state', () => {
     await expect(open.subject.authenticate(AUTHORIZATION, ['orders:read'])).resolves.toBe(token);
     const closed = authenticator(false, { policy: 'closed', loaded: true, ready: false });
     await expect(closed.subject.authenticate(AUTHORIZATION, ['orders:read'])).rejects.toMatchObject({
+      code: 'ERR_REVOCATION_STATE_UNAVAILABLE',
+    });
+  });
+});
+
+describe('TokenAuthenticator.authenticateWith (the adapter reads the token)', () => {
+  it('reads the token only after the transport check, then verifies what it read', async () => {
+    const refused = authenticator(true);
+    const readToken = jest.fn(() => 'aaaa.bbbb.cccc');
+    await expect(refused.subject.authenticateWith(readToken, [], { secure: false })).rejects.toMatchObject({
+      code: 'ERR_INSECURE_TRANSPORT',
+    });
+    expect(readToken).not.toHaveBeenCalled();
+
+    const { subject, verify } = authenticator(true);
+    await expect(subject.authenticateWith(readToken, ['orders:read'], { secure: true })).resolves.toBe(token);
+    expect(verify).toHaveBeenCalledWith('aaaa.bbbb.cccc');
+  });
+
+  it.each([null, undefined, ''])('takes %j from the reader for no token at all', async (found) => {
+    const { subject, verify } = authenticator(false);
+    await expect(subject.authenticateWith(() => found, [])).rejects.toMatchObject({ code: 'ERR_TOKEN_MISSING' });
+    expect(verify).not.toHaveBeenCalled();
+  });
+
+  it("lets the reader's own refusal through, and applies the revocation state and the scopes as authenticate does", async () => {
+    const { subject } = authenticator(false);
+    await expect(
+      subject.authenticateWith(() => {
+        throw new InvalidRequestError('Malformed bearer credentials');
+      }, []),
+    ).rejects.toBeInstanceOf(InvalidRequestError);
+    await expect(subject.authenticateWith(() => 'aaaa.bbbb.cccc', ['orders:write'])).rejects.toMatchObject({
+      code: 'ERR_INSUFFICIENT_SCOPE',
+    });
+    const closed = authenticator(false, { policy: 'closed', ready: false });
+    await expect(closed.subject.authenticateWith(() => 'aaaa.bbbb.cccc', [])).rejects.toMatchObject({
       code: 'ERR_REVOCATION_STATE_UNAVAILABLE',
     });
   });

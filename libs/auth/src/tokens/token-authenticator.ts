@@ -2,6 +2,7 @@ import {
   InsecureTransportError,
   InsufficientScopeError,
   InvalidTokenError,
+  MissingTokenError,
   RevocationCapacityExceededError,
   RevocationStateUnavailableError,
 } from '../errors/auth.errors.js';
@@ -65,8 +66,21 @@ export class TokenAuthenticator {
     private readonly revocations: RevocationIndex,
   ) {}
 
-  async authenticate(
+  authenticate(
     authorization: string | readonly string[] | undefined,
+    requiredScopes: readonly string[],
+    transport?: RequestTransport,
+  ): Promise<AuthenticatedToken> {
+    return this.authenticateWith(() => extractBearerToken(authorization), requiredScopes, transport);
+  }
+
+  /**
+   * The same check with the token read by the adapter's own extractor (passport-jwt's `jwtFromRequest`): `readToken`
+   * runs where the `Authorization` header would be parsed, after the transport check, and may throw an `AuthError`
+   * as that parsing does; `null`, `undefined` or `''` is no token (`MissingTokenError`).
+   */
+  async authenticateWith(
+    readToken: () => string | null | undefined,
     requiredScopes: readonly string[],
     transport?: RequestTransport,
   ): Promise<AuthenticatedToken> {
@@ -74,7 +88,10 @@ export class TokenAuthenticator {
     if (this.options.requireHttps && transport?.secure !== true) {
       throw new InsecureTransportError('Request not received over HTTPS; refusing bearer tokens (requireHttps)');
     }
-    const compact = extractBearerToken(authorization);
+    const compact = readToken();
+    if (compact === null || compact === undefined || compact === '') {
+      throw new MissingTokenError('No token found by the request extractor');
+    }
     this.requireUsableRevocationState();
     const token = await this.verifier.verify(compact);
     await this.options.validateClaims?.(token.claims);
