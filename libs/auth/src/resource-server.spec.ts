@@ -4,60 +4,18 @@ import {
   encodeHeartbeatEvent,
   encodeRevocationEvent,
   type EventLogger,
-  type EventRecord,
   type EventSigner,
-  type EventSource,
-  type EventSubscription,
-  type EventSubscriptionOptions,
   type Revocation,
 } from '@app/events';
 import type { RevocationFailurePolicy } from './auth-options.js';
 import { RevocationStateUnavailableError } from './errors/auth.errors.js';
 import { ResourceServer } from './resource-server.js';
+import { RecordedTopics } from '../../../test/support/recorded-topics.js';
 import { waitFor } from '../../../test/support/wait-for.js';
 
 const ISSUER = 'https://auth.example.test';
 const NOW_S = 1_800_000_000;
 const REVOCATIONS = 'auth.revocations.v1';
-
-/**
- * An event source over records held in memory, for the composition root alone (the Kafka adapter has its own e2e
- * specs): every subscription gets the records present when it starts, then each one appended. A topic in `behind`
- * reports not caught up.
- */
-class RecordedTopics implements EventSource {
-  readonly behind = new Set<string>();
-  private readonly topics = new Map<string, EventRecord[]>();
-  private readonly subscribers = new Map<string, EventSubscriptionOptions[]>();
-
-  async append(topic: string, value: string): Promise<void> {
-    const records = this.topics.get(topic) ?? [];
-    const record: EventRecord = { topic, partition: 0, offset: String(records.length), key: null, value };
-    records.push(record);
-    this.topics.set(topic, records);
-    for (const subscriber of this.subscribers.get(topic) ?? []) await subscriber.onRecord(record);
-  }
-
-  subscribe(options: EventSubscriptionOptions): EventSubscription {
-    const { topics, subscribers, behind } = this;
-    let started = false;
-    return {
-      get caughtUp() {
-        return started && !behind.has(options.topic);
-      },
-      get running() {
-        return true;
-      },
-      async start() {
-        for (const record of topics.get(options.topic) ?? []) await options.onRecord(record);
-        subscribers.set(options.topic, [...(subscribers.get(options.topic) ?? []), options]);
-        started = true;
-      },
-      async whenCaughtUp() {},
-      async stop() {},
-    };
-  }
-}
 
 const servers: ResourceServer[] = [];
 afterEach(async () => {
