@@ -10,6 +10,7 @@ const shared = {
   moduleNameMapper: {
     '^@app/auth$': '<rootDir>/libs/auth/src/index.ts',
     '^@app/auth/core$': '<rootDir>/libs/auth/src/core.ts',
+    '^@app/auth/passport$': '<rootDir>/libs/auth/src/passport/index.ts',
     '^@app/events$': '<rootDir>/libs/events/src/index.ts',
     '^@app/events/kafka$': '<rootDir>/libs/events/src/kafka/index.ts',
     '^@app/http$': '<rootDir>/libs/http/src/index.ts',

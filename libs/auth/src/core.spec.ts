@@ -7,6 +7,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const aliases: Record<string, string> = {
   '@app/auth': join(here, 'index.ts'),
   '@app/auth/core': join(here, 'core.ts'),
+  '@app/auth/passport': join(here, 'passport/index.ts'),
   '@app/events': join(here, '../../events/src/index.ts'),
   '@app/events/kafka': join(here, '../../events/src/kafka/index.ts'),
 };
@@ -59,5 +60,18 @@ describe('the framework-free core entry', () => {
   it('is told apart from the Nest entry, which does load them (the check can fail)', () => {
     const loaded = [...packagesLoadedBy(aliases['@app/auth'])];
     expect(loaded).toEqual(expect.arrayContaining(['@nestjs/common', 'kafkajs', 'class-validator']));
+  });
+});
+
+describe('the Passport entry', () => {
+  const PASSPORT = /^(@nestjs\/passport|passport|passport-jwt)$/;
+
+  it('is the only entry that loads Passport', () => {
+    for (const entry of ['@app/auth/core', '@app/auth']) {
+      expect([...packagesLoadedBy(aliases[entry])].filter((name) => PASSPORT.test(name))).toEqual([]);
+    }
+    expect([...packagesLoadedBy(aliases['@app/auth/passport'])]).toEqual(
+      expect.arrayContaining(['@nestjs/passport', 'passport-jwt']),
+    );
   });
 });
