@@ -39,6 +39,22 @@ describe('a client_credentials token', () => {
     expect(invoicesResponse).toMatchObject({ status: 200, body: { customer: 'demo-app' } });
   });
 
+  it("opens billing's GET /statements (AuthGuard('jwt')) as GET /invoices, and refuses what /invoices refuses", async () => {
+    const statements = await callWithToken(`${billing.url}/statements`, fullToken);
+    expect(statements).toMatchObject({
+      status: 200,
+      body: { customer: 'demo-app', statements: [{ period: '2026-11' }] },
+    });
+    const ordersOnly = await clientCredentialsToken(auth.url, CLIENTS.ordersReader, 'orders:read');
+    for (const token of [undefined, ordersOnly]) {
+      const [viaPassport, native] = await Promise.all(
+        ['/statements', '/invoices'].map((path) => callWithToken(`${billing.url}${path}`, token)),
+      );
+      expect(viaPassport).toEqual(native);
+      expect(viaPassport.status).toBe(401);
+    }
+  });
+
   it('lets POST /orders through with orders:write and validates the body', async () => {
     const post = (body: unknown) =>
       fetch(`${orders.url}/orders`, {
