@@ -4,7 +4,7 @@ import { AUTHENTICATED_TOKEN, type AuthenticatedRequest } from './authenticated-
 
 /**
  * Hands the handler the verified claims of the request's access token (or one claim by name).
- * Only meaningful behind `JwtAuthGuard`.
+ * Only meaningful behind `JwtAuthGuard` or `AuthGuard('jwt')` (`PassportAuthModule`).
  *
  * @example
  * ```ts
@@ -15,7 +15,7 @@ export const Claims = createParamDecorator(
   (claim: keyof AccessTokenClaims | undefined, context: ExecutionContext): unknown => {
     const token = context.switchToHttp().getRequest<AuthenticatedRequest>()[AUTHENTICATED_TOKEN];
     if (token === undefined) {
-      throw new TypeError('@Claims() used on a route that JwtAuthGuard does not protect');
+      throw new TypeError('@Claims() used on a route that neither JwtAuthGuard nor AuthGuard(jwt) protects');
     }
     return claim === undefined ? token.claims : token.claims[claim];
   },
