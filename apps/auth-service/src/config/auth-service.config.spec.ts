@@ -339,6 +339,41 @@ function keyFile(content: string): string {
   return file;
 }
 
+describe('loadAuthServiceConfig sessions (AUTH_SESSION_*, AUTH_REFRESH_TOKEN_REUSE_GRACE_SECONDS)', () => {
+  it('has documented defaults: 12 h lifetime, 30 min idle timeout, no reuse grace', () => {
+    expect(loadAuthServiceConfig({ NODE_ENV: 'test' }).sessions).toEqual({
+      maxLifetimeSeconds: 43_200,
+      idleTimeoutSeconds: 1800,
+      refreshTokenReuseGraceSeconds: 0,
+    });
+  });
+
+  it('reads every variable, a grace of up to 60 s', () => {
+    const config = loadAuthServiceConfig({
+      NODE_ENV: 'test',
+      AUTH_SESSION_MAX_LIFETIME_SECONDS: '3600',
+      AUTH_SESSION_IDLE_TIMEOUT_SECONDS: '600',
+      AUTH_REFRESH_TOKEN_REUSE_GRACE_SECONDS: '60',
+    });
+    expect(config.sessions).toEqual({
+      maxLifetimeSeconds: 3600,
+      idleTimeoutSeconds: 600,
+      refreshTokenReuseGraceSeconds: 60,
+    });
+  });
+
+  it.each([
+    [{ AUTH_REFRESH_TOKEN_REUSE_GRACE_SECONDS: '61' }, 'AUTH_REFRESH_TOKEN_REUSE_GRACE_SECONDS'],
+    [{ AUTH_REFRESH_TOKEN_REUSE_GRACE_SECONDS: '-1' }, 'AUTH_REFRESH_TOKEN_REUSE_GRACE_SECONDS'],
+    [{ AUTH_REFRESH_TOKEN_REUSE_GRACE_SECONDS: '2.5' }, 'AUTH_REFRESH_TOKEN_REUSE_GRACE_SECONDS'],
+    [{ AUTH_SESSION_IDLE_TIMEOUT_SECONDS: '59' }, 'AUTH_SESSION_IDLE_TIMEOUT_SECONDS'],
+    [{ AUTH_SESSION_MAX_LIFETIME_SECONDS: '12h' }, 'AUTH_SESSION_MAX_LIFETIME_SECONDS'],
+  ])('throws a TypeError naming the variable for %o', (env, variable) => {
+    expect(() => loadAuthServiceConfig({ NODE_ENV: 'test', ...env })).toThrow(TypeError);
+    expect(() => loadAuthServiceConfig({ NODE_ENV: 'test', ...env })).toThrow(variable);
+  });
+});
+
 describe('loadAuthServiceConfig rate limits (AUTH_RATE_LIMIT_*)', () => {
   it('has documented defaults: 60/120/300 requests per minute, login backoff after 5 failures from 1 s to 15 min', () => {
     expect(loadAuthServiceConfig({ NODE_ENV: 'test' }).rateLimits).toEqual({

@@ -54,10 +54,24 @@ export interface AuthServiceConfig {
     intervalSeconds: number;
     /** AUTH_OUTBOX_SENT_RETENTION_SECONDS, default 1 day: how long published outbox rows are kept (for inquiry). */
     outboxSentSeconds: number;
-    /** AUTH_SESSION_MAX_LIFETIME_SECONDS, default 12 h: absolute session lifetime; older sessions are deleted. */
-    sessionLifetimeSeconds: number;
     /** AUTH_AUDIT_RETENTION_DAYS, default 365: how long audit entries are kept. */
     auditDays: number;
+  };
+  /** User sessions (opened by the password grant) and their refresh tokens. */
+  sessions: {
+    /**
+     * AUTH_SESSION_MAX_LIFETIME_SECONDS, default 12 h (at least 60): absolute lifetime from the login; refreshing never
+     * extends it, and no refresh token outlives it.
+     */
+    maxLifetimeSeconds: number;
+    /** AUTH_SESSION_IDLE_TIMEOUT_SECONDS, default 30 min (at least 60): a session not refreshed for this long ends. */
+    idleTimeoutSeconds: number;
+    /**
+     * AUTH_REFRESH_TOKEN_REUSE_GRACE_SECONDS, default 0 (0..60): for this long after a rotation the immediately
+     * previous refresh token is accepted once more (two concurrent refreshes of one client), answered with an access
+     * token only. 0: any second use of a refresh token is taken for theft and ends the session.
+     */
+    refreshTokenReuseGraceSeconds: number;
   };
   keys: {
     /** AUTH_KEY_ROTATION_INTERVAL_SECONDS, default 7 days: how long a key is current before the scheduler rotates. */
@@ -194,6 +208,8 @@ export const AUTH_SERVICE_DEFAULTS = {
   retentionIntervalSeconds: 600,
   outboxSentRetentionSeconds: 24 * 60 * 60,
   sessionMaxLifetimeSeconds: 12 * 60 * 60,
+  sessionIdleTimeoutSeconds: 30 * 60,
+  refreshTokenReuseGraceSeconds: 0,
   auditRetentionDays: 365,
   rateLimitWindowSeconds: 60,
   rateLimitTokenRequests: 60,
@@ -353,6 +369,24 @@ function rateLimits(env: Env): AuthServiceConfig['rateLimits'] {
   };
 }
 
+/** The longest grace: a concurrent refresh arrives within moments; a longer window only helps a thief. */
+export const MAX_REFRESH_TOKEN_REUSE_GRACE_SECONDS = 60;
+
+function sessions(env: Env): AuthServiceConfig['sessions'] {
+  const d = AUTH_SERVICE_DEFAULTS;
+  return {
+    maxLifetimeSeconds: integer(env, 'AUTH_SESSION_MAX_LIFETIME_SECONDS', d.sessionMaxLifetimeSeconds, 60),
+    idleTimeoutSeconds: integer(env, 'AUTH_SESSION_IDLE_TIMEOUT_SECONDS', d.sessionIdleTimeoutSeconds, 60),
+    refreshTokenReuseGraceSeconds: integer(
+      env,
+      'AUTH_REFRESH_TOKEN_REUSE_GRACE_SECONDS',
+      d.refreshTokenReuseGraceSeconds,
+      0,
+      MAX_REFRESH_TOKEN_REUSE_GRACE_SECONDS,
+    ),
+  };
+}
+
 function topicName(env: Env, name: string, fallback: string): string {
   const value = read(env, name) ?? fallback;
   if (!/^[A-Za-z0-9._-]{1,249}$/.test(value)) throw new TypeError(`${name} must be a valid Kafka topic name`);
@@ -431,14 +465,9 @@ export function loadAuthServiceConfig(env: Env): AuthServiceConfig {
         AUTH_SERVICE_DEFAULTS.outboxSentRetentionSeconds,
         0,
       ),
-      sessionLifetimeSeconds: integer(
-        env,
-        'AUTH_SESSION_MAX_LIFETIME_SECONDS',
-        AUTH_SERVICE_DEFAULTS.sessionMaxLifetimeSeconds,
-        60,
-      ),
       auditDays: integer(env, 'AUTH_AUDIT_RETENTION_DAYS', AUTH_SERVICE_DEFAULTS.auditRetentionDays, 1),
     },
+    sessions: sessions(env),
     clientSecretHashKey: secretKey(env, mode, 'AUTH_CLIENT_SECRET_HASH_KEY', devSeed?.clientSecretHashKey, 32),
     devSeed,
     database: {

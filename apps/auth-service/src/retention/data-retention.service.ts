@@ -35,7 +35,8 @@ export class DataRetention {
 
   async prune(): Promise<PrunedRows> {
     const nowS = this.clock.now() / 1000;
-    const { outboxSentSeconds, sessionLifetimeSeconds, auditDays } = this.config.retention;
+    const { outboxSentSeconds, auditDays } = this.config.retention;
+    const sessionLifetimeSeconds = this.config.sessions.maxLifetimeSeconds;
     return {
       revocations: await this.deleteOlder('revocations', 'expires_at', nowS - AUTH_DEFAULTS.maxClockToleranceSeconds),
       outbox: await this.deleteOlder('outbox', 'sent_at', nowS - outboxSentSeconds),
