@@ -14,6 +14,14 @@ import { grantScopes } from './scope-grant.js';
 export const SUPPORTED_GRANT_TYPES = ['client_credentials', 'password'] as const;
 export type SupportedGrantType = (typeof SUPPORTED_GRANT_TYPES)[number];
 
+/** What a grant hands back to the token endpoint. */
+export interface GrantResult {
+  issued: IssuedAccessToken;
+}
+
+/** One grant type's logic, for a client already authenticated and allowed that grant type. */
+type GrantHandler = (client: AuthenticatedClient, params: FormParams, sourceAddress: string) => Promise<GrantResult>;
+
 /** RFC 6749 §5.1 successful token response. */
 export interface TokenResponse {
   access_token: string;
@@ -32,6 +40,10 @@ export interface TokenResponse {
 @Injectable()
 export class TokenExchange {
   private readonly logger = new Logger(TokenExchange.name);
+  private readonly grants: Record<SupportedGrantType, GrantHandler> = {
+    client_credentials: (client, params) => this.clientCredentialsGrant(client, params),
+    password: (client, params, sourceAddress) => this.passwordGrant(client, params, sourceAddress),
+  };
 
   constructor(
     @Inject(UserAuthenticator) private readonly users: UserAuthenticator,
@@ -50,10 +62,7 @@ export class TokenExchange {
     if (!client.grantTypes.includes(grantType)) {
       throw new OAuthError(OAUTH_ERRORS.unauthorizedClient, 'grant_type is not allowed for this client');
     }
-    const issued =
-      grantType === 'password'
-        ? await this.passwordGrant(client, params, sourceAddress)
-        : await this.clientCredentialsGrant(client, params);
+    const { issued } = await this.grants[grantType as SupportedGrantType](client, params, sourceAddress);
     this.logger.log({
       msg: 'access token issued',
       grant_type: grantType,
@@ -70,21 +79,21 @@ export class TokenExchange {
     };
   }
 
-  private async clientCredentialsGrant(client: AuthenticatedClient, params: FormParams): Promise<IssuedAccessToken> {
+  private async clientCredentialsGrant(client: AuthenticatedClient, params: FormParams): Promise<GrantResult> {
     const grant = grantScopes({
       requested: params.get('scope'),
       clientScopes: client.scopes,
       resources: params.getAll('resource'),
       resourceServers: await this.resourceServers.list(),
     });
-    return this.issuer.issue({ clientId: client.id, subject: client.id, grant });
+    return { issued: await this.issuer.issue({ clientId: client.id, subject: client.id, grant }) };
   }
 
   private async passwordGrant(
     client: AuthenticatedClient,
     params: FormParams,
     sourceAddress: string,
-  ): Promise<IssuedAccessToken> {
+  ): Promise<GrantResult> {
     const user = await this.users.authenticate(params.require('username'), params.require('password'), {
       clientId: client.id,
       sourceAddress,
@@ -103,6 +112,8 @@ export class TokenExchange {
       'INSERT INTO sessions (sid, user_id, client_id, auth_time) VALUES ($1, $2, $3, to_timestamp($4))',
       [sid, user.id, client.id, authTime],
     );
-    return this.issuer.issue({ clientId: client.id, subject: user.id, grant, session: { sid, authTime } });
+    return {
+      issued: await this.issuer.issue({ clientId: client.id, subject: user.id, grant, session: { sid, authTime } }),
+    };
   }
 }
