@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AuthenticatedClient } from '../clients/client-authenticator.service.js';
 import { Clock, toNumericDate } from '../common/clock.js';
+import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
 import type { FormParams } from '../oauth/form-params.js';
 import { OAUTH_ERRORS, OAuthError } from '../oauth/oauth.error.js';
+import { insertSession } from '../sessions/session.repository.js';
 import { Database } from '../storage/database.js';
 import { UserAuthenticator } from '../users/user-authenticator.service.js';
 import { AccessTokenIssuer, type IssuedAccessToken } from './access-token.issuer.js';
@@ -51,6 +53,7 @@ export class TokenExchange {
     @Inject(AccessTokenIssuer) private readonly issuer: AccessTokenIssuer,
     @Inject(Database) private readonly db: Database,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(authServiceConfig.KEY) private readonly config: AuthServiceConfig,
   ) {}
 
   /** `sourceAddress`: the request's address, logged with a failed login. */
@@ -108,12 +111,22 @@ export class TokenExchange {
     });
     const sid = randomUUID();
     const authTime = toNumericDate(this.clock.now());
-    await this.db.query(
-      'INSERT INTO sessions (sid, user_id, client_id, auth_time) VALUES ($1, $2, $3, to_timestamp($4))',
-      [sid, user.id, client.id, authTime],
-    );
-    return {
-      issued: await this.issuer.issue({ clientId: client.id, subject: user.id, grant, session: { sid, authTime } }),
-    };
+    const issued = await this.issuer.issue({
+      clientId: client.id,
+      subject: user.id,
+      grant,
+      session: { sid, authTime },
+    });
+    await insertSession(this.db, {
+      sid,
+      userId: user.id,
+      clientId: client.id,
+      authTime,
+      scopes: grant.scopes,
+      resources: params.getAll('resource'),
+      expiresAt: authTime + this.config.sessions.maxLifetimeSeconds,
+      accessTokensExpireAt: issued.claims.exp,
+    });
+    return { issued };
   }
 }
