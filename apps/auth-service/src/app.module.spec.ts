@@ -74,7 +74,7 @@ describe('AppModule (real module, embedded Postgres)', () => {
         revocation_endpoint: `${ISSUER}/oauth/revoke`,
         introspection_endpoint: `${ISSUER}/oauth/introspect`,
         jwks_uri: `${ISSUER}/.well-known/jwks.json`,
-        grant_types_supported: ['client_credentials', 'password'],
+        grant_types_supported: ['client_credentials', 'password', 'refresh_token'],
         token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
         scopes_supported: ['auth:admin', 'billing:read', 'orders:read', 'orders:write'],
       });
@@ -233,7 +233,7 @@ describe('AppModule (real module, embedded Postgres)', () => {
           [
             'unknown grant type',
             { Authorization: basic(DEMO) },
-            { grant_type: 'refresh_token' },
+            { grant_type: 'urn:ietf:params:oauth:grant-type:device_code' },
             400,
             'unsupported_grant_type',
           ],

@@ -23,6 +23,8 @@ import { LoginBackoff } from './rate-limits/login-backoff.service.js';
 import { rateLimitOptions } from './rate-limits/rate-limit.options.js';
 import { RevocationController } from './revocations/revocation.controller.js';
 import { RevocationRecorder } from './revocations/revocation.recorder.js';
+import { SessionIssuer } from './sessions/session-issuer.service.js';
+import { SessionRevoker } from './sessions/session-revoker.service.js';
 import { TokenRevocation } from './revocations/token-revocation.service.js';
 import { AccessTokenIssuer } from './tokens/access-token.issuer.js';
 import { IssuedTokenVerifier } from './tokens/issued-token.verifier.js';
@@ -85,6 +87,8 @@ import { UserAuthenticator } from './users/user-authenticator.service.js';
     IssuedTokenVerifier,
     TokenExchange,
     RevocationRecorder,
+    SessionRevoker,
+    SessionIssuer,
     TokenRevocation,
     AdminCallAuditor,
     { provide: APP_FILTER, useClass: OAuthExceptionFilter },

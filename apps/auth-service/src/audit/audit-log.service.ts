@@ -22,6 +22,12 @@ export const AUDIT_EVENTS = {
   /** A private key was re-encrypted under the current key-encryption key. */
   keyRewrapped: 'key.rewrapped',
   tokenRevoked: 'token.revoked',
+  /**
+   * A session was revoked: its refresh tokens are dead and every access token with its `sid` is refused everywhere
+   * (`sid`, `sub`, `clientId`, `reason`: `logout` at `/oauth/revoke`, `refresh_token_reuse` when a dead refresh token
+   * came back).
+   */
+  sessionRevoked: 'session.revoked',
   /** `GET /admin/keys` (`count`). */
   adminKeysList: 'admin.keys.list',
   /** `POST /admin/keys/rotate` (`alg` asked for; `current`, `next`, `previous` after it). */

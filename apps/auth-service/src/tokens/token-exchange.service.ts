@@ -1,24 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AuthenticatedClient } from '../clients/client-authenticator.service.js';
-import { Clock, toNumericDate } from '../common/clock.js';
-import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
 import type { FormParams } from '../oauth/form-params.js';
 import { OAUTH_ERRORS, OAuthError } from '../oauth/oauth.error.js';
-import { insertSession } from '../sessions/session.repository.js';
-import { Database } from '../storage/database.js';
+import { SessionIssuer } from '../sessions/session-issuer.service.js';
 import { UserAuthenticator } from '../users/user-authenticator.service.js';
 import { AccessTokenIssuer, type IssuedAccessToken } from './access-token.issuer.js';
 import { ResourceServerRegistry } from './resource-server.registry.js';
 import { grantScopes } from './scope-grant.js';
 
-/** Grant types of this release (refresh_token comes later). */
-export const SUPPORTED_GRANT_TYPES = ['client_credentials', 'password'] as const;
+/** Grant types of this release. */
+export const SUPPORTED_GRANT_TYPES = ['client_credentials', 'password', 'refresh_token'] as const;
 export type SupportedGrantType = (typeof SUPPORTED_GRANT_TYPES)[number];
 
-/** What a grant hands back to the token endpoint. */
+/** What a grant hands back to the token endpoint: an access token, and a refresh token when a session issued one. */
 export interface GrantResult {
   issued: IssuedAccessToken;
+  refreshToken?: string;
 }
 
 /** One grant type's logic, for a client already authenticated and allowed that grant type. */
@@ -28,13 +25,15 @@ type GrantHandler = (client: AuthenticatedClient, params: FormParams, sourceAddr
 export interface TokenResponse {
   access_token: string;
   token_type: 'Bearer';
+  /** The access token's lifetime; a refresh token lives as long as its session (idle timeout, absolute end). */
   expires_in: number;
   scope: string;
+  refresh_token?: string;
 }
 
 /**
  * The token endpoint's logic for an authenticated client (`@OAuthClient()`): grant dispatch, scope/audience
- * decision, issuance.
+ * decision, issuance. `password` opens a session and `refresh_token` continues one ({@link SessionIssuer}).
  *
  * @example
  * const response = await exchange.exchange(client, readFormParams(req.body, ['resource']), req.ip);
@@ -45,15 +44,14 @@ export class TokenExchange {
   private readonly grants: Record<SupportedGrantType, GrantHandler> = {
     client_credentials: (client, params) => this.clientCredentialsGrant(client, params),
     password: (client, params, sourceAddress) => this.passwordGrant(client, params, sourceAddress),
+    refresh_token: (client, params) => this.sessions.refresh(client, params),
   };
 
   constructor(
     @Inject(UserAuthenticator) private readonly users: UserAuthenticator,
     @Inject(ResourceServerRegistry) private readonly resourceServers: ResourceServerRegistry,
     @Inject(AccessTokenIssuer) private readonly issuer: AccessTokenIssuer,
-    @Inject(Database) private readonly db: Database,
-    @Inject(Clock) private readonly clock: Clock,
-    @Inject(authServiceConfig.KEY) private readonly config: AuthServiceConfig,
+    @Inject(SessionIssuer) private readonly sessions: SessionIssuer,
   ) {}
 
   /** `sourceAddress`: the request's address, logged with a failed login. */
@@ -65,7 +63,7 @@ export class TokenExchange {
     if (!client.grantTypes.includes(grantType)) {
       throw new OAuthError(OAUTH_ERRORS.unauthorizedClient, 'grant_type is not allowed for this client');
     }
-    const { issued } = await this.grants[grantType as SupportedGrantType](client, params, sourceAddress);
+    const { issued, refreshToken } = await this.grants[grantType as SupportedGrantType](client, params, sourceAddress);
     this.logger.log({
       msg: 'access token issued',
       grant_type: grantType,
@@ -79,6 +77,7 @@ export class TokenExchange {
       token_type: 'Bearer',
       expires_in: issued.expiresIn,
       scope: issued.claims.scope,
+      ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
     };
   }
 
@@ -109,24 +108,6 @@ export class TokenExchange {
       resources: params.getAll('resource'),
       resourceServers: await this.resourceServers.list(),
     });
-    const sid = randomUUID();
-    const authTime = toNumericDate(this.clock.now());
-    const issued = await this.issuer.issue({
-      clientId: client.id,
-      subject: user.id,
-      grant,
-      session: { sid, authTime },
-    });
-    await insertSession(this.db, {
-      sid,
-      userId: user.id,
-      clientId: client.id,
-      authTime,
-      scopes: grant.scopes,
-      resources: params.getAll('resource'),
-      expiresAt: authTime + this.config.sessions.maxLifetimeSeconds,
-      accessTokensExpireAt: issued.claims.exp,
-    });
-    return { issued };
+    return this.sessions.open(client, user.id, grant, params.getAll('resource'));
   }
 }

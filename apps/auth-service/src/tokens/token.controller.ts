@@ -7,11 +7,13 @@ import { RateLimited } from '../rate-limits/rate-limited.decorator.js';
 import { TokenExchange, type TokenResponse } from './token-exchange.service.js';
 
 /**
- * `POST /oauth/token` (RFC 6749): `client_credentials` and `password` grants, `client_secret_basic` or
+ * `POST /oauth/token` (RFC 6749): `client_credentials`, `password` (opens a session, with a refresh token for a
+ * client allowed `refresh_token`) and `refresh_token` (rotates it) grants, `client_secret_basic` or
  * `client_secret_post`, §5.2 errors, `Cache-Control: no-store`; limited per client (429 + `Retry-After`).
  *
  * @example
  * curl -u demo-app:dev-only-demo-app-secret -d grant_type=client_credentials -d scope=orders:read http://127.0.0.1:3000/oauth/token
+ * curl -u demo-app:dev-only-demo-app-secret -d grant_type=refresh_token -d refresh_token=$REFRESH http://127.0.0.1:3000/oauth/token
  */
 @Controller('oauth')
 export class TokenController {

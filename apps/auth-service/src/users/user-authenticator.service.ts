@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { LoginBackoff } from '../rate-limits/login-backoff.service.js';
 import { Database } from '../storage/database.js';
 import { hashPassword, verifyPassword } from './password-hashing.js';
+import { USER_SCOPES_SQL } from './user-access.reader.js';
 
 /** A user whose password was verified, with the scopes its roles grant. */
 export interface AuthenticatedUser {
@@ -55,9 +56,7 @@ export class UserAuthenticator implements OnModuleInit {
     const key = { clientId: origin.clientId, username };
     await this.backoff.assertAllowed(key);
     const rows = await this.db.query<UserRow>(
-      `SELECT u.id, u.password_hash, u.disabled,
-              ARRAY(SELECT DISTINCT s FROM roles r, unnest(r.scopes) s WHERE r.name = ANY(u.roles) ORDER BY s) AS scopes
-         FROM users u WHERE u.username = $1`,
+      `SELECT u.id, u.password_hash, u.disabled, ${USER_SCOPES_SQL} AS scopes FROM users u WHERE u.username = $1`,
       [username],
     );
     const row = rows[0];
