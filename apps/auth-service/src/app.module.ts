@@ -23,6 +23,7 @@ import { LoginBackoff } from './rate-limits/login-backoff.service.js';
 import { rateLimitOptions } from './rate-limits/rate-limit.options.js';
 import { RevocationController } from './revocations/revocation.controller.js';
 import { RevocationRecorder } from './revocations/revocation.recorder.js';
+import { RefreshTokenIntrospector } from './sessions/refresh-token.introspector.js';
 import { SessionIssuer } from './sessions/session-issuer.service.js';
 import { SessionRevoker } from './sessions/session-revoker.service.js';
 import { TokenRevocation } from './revocations/token-revocation.service.js';
@@ -89,6 +90,7 @@ import { UserAuthenticator } from './users/user-authenticator.service.js';
     RevocationRecorder,
     SessionRevoker,
     SessionIssuer,
+    RefreshTokenIntrospector,
     TokenRevocation,
     AdminCallAuditor,
     { provide: APP_FILTER, useClass: OAuthExceptionFilter },

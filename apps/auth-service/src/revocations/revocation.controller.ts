@@ -8,8 +8,9 @@ import { OAUTH_ERRORS, OAuthError } from '../oauth/oauth.error.js';
 import { TokenRevocation } from './token-revocation.service.js';
 
 /**
- * `POST /oauth/revoke` (RFC 7009): client authentication required; 200 with an empty body for a revoked, unknown,
- * invalid or expired token; 400 `unauthorized_client` for a valid token issued to another client (§2.1). Limited per
+ * `POST /oauth/revoke` (RFC 7009): client authentication required; an access token is revoked alone, a refresh token
+ * revokes its session (every refresh token and every access token of it); 200 with an empty body for a revoked,
+ * unknown, invalid or expired token; 400 `unauthorized_client` for a valid token issued to another client (§2.1). Limited per
  * client (429 + `Retry-After`), so no client can revoke in a loop.
  *
  * @example

@@ -3,6 +3,8 @@ import type { Revocation } from '@app/events';
 import { AUDIT_EVENTS } from '../audit/audit-log.service.js';
 import { Clock, toNumericDate } from '../common/clock.js';
 import { OutboxSignal } from '../outbox/outbox.signal.js';
+import { isRefreshToken } from '../sessions/refresh-token.js';
+import { SessionRevoker } from '../sessions/session-revoker.service.js';
 import { Database } from '../storage/database.js';
 import { IssuedTokenVerifier } from '../tokens/issued-token.verifier.js';
 import { RevocationRecorder } from './revocation.recorder.js';
@@ -14,9 +16,10 @@ import { RevocationRecorder } from './revocation.recorder.js';
 export type TokenRevocationOutcome = 'revoked' | 'already_revoked' | 'not_ours' | 'invalid';
 
 /**
- * RFC 7009 token revocation. The token is verified with our own keys; a token of another client, or an unknown,
- * invalid or long expired one, changes nothing. Otherwise ONE transaction records the revocation
- * ({@link RevocationRecorder}: row, signed event keyed `jti:<id>`, audit entry); then the relay is woken.
+ * RFC 7009 token revocation. A refresh token (told apart by its shape: `token_type_hint` is only a hint, §2.1) revokes
+ * its whole session ({@link SessionRevoker}). An access token is verified with our own keys; a token of another
+ * client, or an unknown, invalid or long expired one, changes nothing. Otherwise ONE transaction records the
+ * revocation ({@link RevocationRecorder}: row, signed event keyed `jti:<id>`, audit entry); then the relay is woken.
  *
  * @example
  * const outcome = await revocations.revokeToken(client.id, token);
@@ -28,12 +31,14 @@ export class TokenRevocation {
   constructor(
     @Inject(IssuedTokenVerifier) private readonly verifier: IssuedTokenVerifier,
     @Inject(RevocationRecorder) private readonly recorder: RevocationRecorder,
+    @Inject(SessionRevoker) private readonly sessions: SessionRevoker,
     @Inject(OutboxSignal) private readonly signal: OutboxSignal,
     @Inject(Database) private readonly db: Database,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
   async revokeToken(clientId: string, token: string, reason = 'revoked by client'): Promise<TokenRevocationOutcome> {
+    if (isRefreshToken(token)) return this.sessions.revokeByRefreshToken(clientId, token);
     const verification = await this.verifier.verifyForRevocation(token);
     if (!verification.ok) {
       this.logger.log({ msg: 'revocation ignored: token not valid', client_id: clientId, reason: verification.reason });

@@ -4,11 +4,14 @@ import type { FormParams } from '../oauth/form-params.js';
 import { OAuthEndpoint, OAuthForm } from '../oauth/oauth-endpoint.decorator.js';
 import { OAuthClient } from '../rate-limits/oauth-client.decorator.js';
 import { RateLimited } from '../rate-limits/rate-limited.decorator.js';
+import { isRefreshToken } from '../sessions/refresh-token.js';
+import { RefreshTokenIntrospector, type RefreshTokenIntrospection } from '../sessions/refresh-token.introspector.js';
 import { IssuedTokenVerifier } from './issued-token.verifier.js';
 
 /** RFC 7662 introspection response; only `active` when the token is not active. */
 export type IntrospectionResponse =
   | { active: false }
+  | RefreshTokenIntrospection
   | {
       active: true;
       scope: string;
@@ -26,7 +29,8 @@ export type IntrospectionResponse =
 /**
  * `POST /oauth/introspect` (RFC 7662): client authentication required; a client learns only about tokens issued
  * to it (§4). `{ active: false }` for anything invalid, expired, revoked, unknown or another client's — nothing
- * else leaked. Limited per client (429 + `Retry-After`).
+ * else leaked. Access tokens and refresh tokens ({@link RefreshTokenIntrospector}) are told apart by their shape,
+ * so `token_type_hint` is not needed (and, being a hint, never trusted). Limited per client (429 + `Retry-After`).
  *
  * @example
  * curl -u demo-app:dev-only-demo-app-secret -d token=$TOKEN http://127.0.0.1:3000/oauth/introspect
@@ -35,7 +39,10 @@ export type IntrospectionResponse =
 export class IntrospectionController {
   private readonly logger = new Logger(IntrospectionController.name);
 
-  constructor(@Inject(IssuedTokenVerifier) private readonly verifier: IssuedTokenVerifier) {}
+  constructor(
+    @Inject(IssuedTokenVerifier) private readonly verifier: IssuedTokenVerifier,
+    @Inject(RefreshTokenIntrospector) private readonly refreshTokens: RefreshTokenIntrospector,
+  ) {}
 
   @RateLimited('introspect')
   @OAuthEndpoint('introspect')
@@ -44,6 +51,7 @@ export class IntrospectionController {
     @OAuthForm() params: FormParams,
   ): Promise<IntrospectionResponse> {
     const token = params.require('token');
+    if (isRefreshToken(token)) return this.introspectRefreshToken(client, token);
     const verification = await this.verifier.verify(token);
     if (!verification.ok) {
       this.logger.log({ msg: 'introspection: inactive', client_id: client.id, reason: verification.reason });
@@ -71,5 +79,12 @@ export class IntrospectionController {
       token_type: 'Bearer',
       ...(claims.sid === undefined ? {} : { sid: claims.sid }),
     };
+  }
+
+  private async introspectRefreshToken(client: AuthenticatedClient, token: string): Promise<IntrospectionResponse> {
+    const answer = await this.refreshTokens.introspect(client, token);
+    if ('active' in answer) return answer;
+    this.logger.log({ msg: 'introspection: inactive refresh token', client_id: client.id, reason: answer.inactive });
+    return { active: false };
   }
 }

@@ -31,9 +31,10 @@ const basic = (client: { id: string; secret: string }): string =>
 
 /**
  * Sessions through the real module: password grant, refresh rotation, reuse, grace, lifetimes (injected clock), the
- * scopes of refreshed tokens. On the real Postgres when the run provides one (DATABASE_URL), in a schema of its own.
+ * scopes of refreshed tokens, revocation and introspection of refresh tokens. On the real Postgres when the run
+ * provides one (DATABASE_URL), in a schema of its own.
  */
-describe('sessions at POST /oauth/token (real module, injected clock)', () => {
+describe('sessions at /oauth/token, /oauth/revoke and /oauth/introspect (real module, injected clock)', () => {
   let app: NestExpressApplication;
   let db: Database;
   let config: AuthServiceConfig;
@@ -68,6 +69,17 @@ describe('sessions at POST /oauth/token (real module, injected clock)', () => {
     token({ grant_type: 'refresh_token', refresh_token: refreshToken, ...form }, client);
   const claims = (accessToken: string): JWTPayload & { sid?: string; auth_time?: number; scope?: string } =>
     decodeJwt(accessToken);
+  const form = (path: string, fields: Record<string, string>, client: { id: string; secret: string } = DEMO) =>
+    http().post(path).set('Authorization', basic(client)).type('form').send(fields);
+  const introspect = async (value: string, client = DEMO, hint?: string) =>
+    (
+      await form(
+        '/oauth/introspect',
+        { token: value, ...(hint === undefined ? {} : { token_type_hint: hint }) },
+        client,
+      )
+    ).body as Record<string, unknown>;
+  const sidEvents = (sid: string) => db.query('SELECT 1 FROM outbox WHERE record_key = $1', [`sid:${sid}`]);
   const sessionEnd = async (sid: string) =>
     (await db.query<{ end_reason: string | null }>('SELECT end_reason FROM sessions WHERE sid = $1', [sid]))[0]
       ?.end_reason;
@@ -347,6 +359,93 @@ describe('sessions at POST /oauth/token (real module, injected clock)', () => {
         expect((await refresh(older.refresh_token!)).body.error).toBe('invalid_grant');
         expect(await sessionEnd(claims(older.access_token).sid!)).toBe('refresh_token_reuse');
       });
+    });
+  });
+
+  describe('POST /oauth/revoke with a refresh token (RFC 7009)', () => {
+    it.each([['refresh_token'], ['access_token'], [undefined]])(
+      'ends its session with one sid event, whatever the hint (%s)',
+      async (hint) => {
+        const first = await login();
+        const second = (await refresh(first.refresh_token!)).body;
+        const { sid } = claims(first.access_token);
+        const revoke = () =>
+          form('/oauth/revoke', {
+            token: second.refresh_token,
+            ...(hint === undefined ? {} : { token_type_hint: hint }),
+          });
+        const response = await revoke();
+        expect(response.status).toBe(200);
+        expect(response.text).toBe('');
+        expect(await sessionEnd(sid!)).toBe('logout');
+        expect((await refresh(second.refresh_token)).body.error).toBe('invalid_grant');
+        for (const accessToken of [first.access_token, second.access_token]) {
+          expect(await introspect(accessToken)).toEqual({ active: false });
+        }
+        expect(
+          await db.query<{ details: Record<string, unknown> }>(
+            `SELECT details FROM audit_log WHERE type = 'session.revoked' AND details->>'sid' = $1`,
+            [sid],
+          ),
+        ).toEqual([{ details: expect.objectContaining({ reason: 'logout' }) }]);
+        await revoke().expect(200);
+        expect(await sidEvents(sid!)).toHaveLength(1);
+      },
+    );
+
+    it('ends the session for a rotated refresh token too: a revocation is no reuse', async () => {
+      const first = await login();
+      await refresh(first.refresh_token!);
+      await form('/oauth/revoke', { token: first.refresh_token! }).expect(200);
+      expect(await sessionEnd(claims(first.access_token).sid!)).toBe('logout');
+    });
+
+    it("refuses another client's refresh token (400 unauthorized_client) and answers 200 for an unknown one", async () => {
+      const body = await login();
+      const refused = await form('/oauth/revoke', { token: body.refresh_token! }, OTHER);
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toBe('unauthorized_client');
+      expect(await sessionEnd(claims(body.access_token).sid!)).toBeNull();
+      await form('/oauth/revoke', { token: 'B'.repeat(43) }).expect(200);
+      expect((await refresh(body.refresh_token!)).status).toBe(200);
+    });
+  });
+
+  describe('POST /oauth/introspect with a refresh token (RFC 7662)', () => {
+    it('is active while it is the live token of an open session, and says until when it can be used', async () => {
+      const first = await login({ scope: 'orders:read billing:read' });
+      const { sid, auth_time: authTime } = claims(first.access_token);
+      const answer = await introspect(first.refresh_token!, DEMO, 'access_token');
+      expect(answer).toEqual({
+        active: true,
+        scope: 'billing:read orders:read',
+        client_id: DEMO.id,
+        sub: ALICE.id,
+        iss: config.issuer,
+        exp: expect.any(Number),
+        iat: authTime,
+        sid,
+      });
+      expect(answer.exp).toBeGreaterThan(Math.floor(clock.now() / 1000) + IDLE_S - 5);
+      expect(answer.exp).toBeLessThanOrEqual(Math.floor(clock.now() / 1000) + IDLE_S);
+      const second = (await refresh(first.refresh_token!)).body;
+      expect(await introspect(first.refresh_token!)).toEqual({ active: false });
+      expect(await introspect(second.refresh_token)).toMatchObject({ active: true, sid });
+      expect(await introspect(second.refresh_token, OTHER)).toEqual({ active: false });
+      advance(IDLE_S);
+      expect(await introspect(second.refresh_token)).toEqual({ active: false });
+    });
+
+    it("reports the scopes a refresh would grant now, and nothing for a disabled user's token", async () => {
+      const body = await login();
+      await db.query('UPDATE users SET roles = $2 WHERE id = $1', [ALICE.id, ['billing-viewer']]);
+      try {
+        expect(await introspect(body.refresh_token!)).toMatchObject({ active: true, scope: 'billing:read' });
+        await db.query('UPDATE users SET disabled = true WHERE id = $1', [ALICE.id]);
+        expect(await introspect(body.refresh_token!)).toEqual({ active: false });
+      } finally {
+        await db.query('UPDATE users SET roles = $2, disabled = false WHERE id = $1', [ALICE.id, ALICE_ROLES]);
+      }
     });
   });
 
