@@ -21,6 +21,7 @@ describe('DataRetention', () => {
       AUTH_OUTBOX_RELAY_ENABLED: 'false',
       AUTH_OUTBOX_SENT_RETENTION_SECONDS: String(DAY),
       AUTH_SESSION_MAX_LIFETIME_SECONDS: String(12 * 3600),
+      AUTH_SESSION_IDLE_TIMEOUT_SECONDS: '1800',
       AUTH_AUDIT_RETENTION_DAYS: '30',
     });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
@@ -39,7 +40,7 @@ describe('DataRetention', () => {
 
   const at = (ageS: number) => NOW_S - ageS;
 
-  it('deletes what can no longer matter and keeps everything else, unsent outbox rows above all', async () => {
+  it('deletes what can no longer matter and keeps everything else, unsent outbox rows and open sessions above all', async () => {
     await db.query('DELETE FROM outbox');
     await db.query('DELETE FROM audit_log');
     for (const [value, expiresAt] of [
@@ -65,15 +66,39 @@ describe('DataRetention', () => {
       );
     }
     const [user] = await db.query<{ id: string }>('SELECT id FROM users LIMIT 1');
-    for (const [sid, createdAt] of [
-      ['old-session', at(12 * 3600 + 1)],
-      ['young-session', at(3600)],
+    const HOUR = 3600;
+    // [sid, ended, expires, last active, latest access-token exp], as ages (negative: in the future)
+    for (const [sid, endedAge, expiresAge, activeAge, tokensAge] of [
+      ['ended-tokens-gone', 600, -HOUR, 600, 301],
+      ['ended-token-within-tolerance', 600, -HOUR, 600, 299],
+      ['expired-tokens-gone', null, 1, 400, 301],
+      ['idle-tokens-gone', null, -HOUR, 1801, 301],
+      ['open-tokens-gone', null, -HOUR, 1799, 301],
+      ['open-for-long', null, -HOUR, 60, -240],
     ] as const) {
       await db.query(
-        `INSERT INTO sessions (sid, user_id, client_id, auth_time, created_at)
-         VALUES ($1, $2, 'demo-app', to_timestamp($3), to_timestamp($3))`,
-        [sid, user!.id, createdAt],
+        `INSERT INTO sessions (sid, user_id, client_id, auth_time, created_at, ended_at, end_reason, expires_at,
+                               last_active_at, access_tokens_expire_at)
+         VALUES ($1, $2, 'demo-app', to_timestamp($3), to_timestamp($3), to_timestamp($4), $5, to_timestamp($6),
+                 to_timestamp($7), to_timestamp($8))`,
+        [
+          sid,
+          user!.id,
+          at(11 * HOUR),
+          endedAge === null ? null : at(endedAge),
+          endedAge === null ? null : 'logout',
+          at(expiresAge),
+          at(activeAge),
+          at(tokensAge),
+        ],
       );
+      for (const generation of [1, 2]) {
+        await db.query(
+          `INSERT INTO refresh_tokens (token_hash, sid, generation, issued_at, rotated_at)
+           VALUES ($1, $2, $3, to_timestamp($4), $5)`,
+          [`sha256:${sid}-${generation}`, sid, generation, at(11 * HOUR), generation === 1 ? new Date() : null],
+        );
+      }
     }
     for (const [type, ageS] of [
       ['spec.old', 30 * DAY + 1],
@@ -96,7 +121,8 @@ describe('DataRetention', () => {
     expect(await app.get(DataRetention).prune()).toEqual({
       revocations: 1,
       outbox: 1,
-      sessions: 1,
+      refreshTokens: 6,
+      sessions: 3,
       audit: 1,
       loginFailures: 1,
     });
@@ -107,7 +133,9 @@ describe('DataRetention', () => {
       'within-tolerance',
     ]);
     expect(await left('SELECT record_key AS v FROM outbox')).toEqual(['never-sent', 'sent-recently']);
-    expect(await left("SELECT sid AS v FROM sessions WHERE sid LIKE '%-session'")).toEqual(['young-session']);
+    const kept = ['ended-token-within-tolerance', 'open-for-long', 'open-tokens-gone'];
+    expect(await left("SELECT sid AS v FROM sessions WHERE sid LIKE '%-%-%'")).toEqual(kept);
+    expect(await left('SELECT DISTINCT sid AS v FROM refresh_tokens')).toEqual(kept);
     expect(await left("SELECT type AS v FROM audit_log WHERE actor = 'spec'")).toEqual(['spec.recent']);
     expect(await left('SELECT username_ref AS v FROM login_failures')).toEqual(['remembered']);
   });
