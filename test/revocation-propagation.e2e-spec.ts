@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { performance } from 'node:perf_hooks';
 import { callWithToken, clientCredentialsToken, CLIENTS, introspect, revokeToken } from './support/oauth-client.js';
+import { msUntilRevoked, summarizeLatencies } from './support/propagation.js';
 import { startStack, type Stack } from './support/services.js';
-import { waitFor } from './support/wait-for.js';
 
 const REVOCATIONS = 20;
 
@@ -20,25 +20,6 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/** Milliseconds from `since` until `url` first answers 401 `ERR_TOKEN_REVOKED` (polled every millisecond, bounded). */
-async function msUntilRevoked(url: string, token: string, since: number): Promise<number> {
-  return waitFor(
-    `${url} to refuse the revoked token`,
-    async () => {
-      const response = await callWithToken(url, token);
-      if (response.status === 200) return undefined;
-      expect(response).toMatchObject({ status: 401, body: { errorCode: 'ERR_TOKEN_REVOKED' } });
-      return performance.now() - since;
-    },
-    { timeoutMs: 10_000, intervalMs: 1 },
-  );
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
 describe('revocation over Kafka', () => {
   it(`reaches both services within milliseconds (${REVOCATIONS} revocations measured)`, async () => {
     const latencies = { orders: [] as number[], billing: [] as number[] };
@@ -55,13 +36,7 @@ describe('revocation over Kafka', () => {
       latencies.orders.push(atOrders);
       latencies.billing.push(atBilling);
     }
-    const report = Object.fromEntries(
-      Object.entries(latencies).map(([service, values]) => [
-        service,
-        { n: values.length, p50Ms: +percentile(values, 50).toFixed(1), maxMs: +Math.max(...values).toFixed(1) },
-      ]),
-    );
-    console.log(`revoke response → first 401, per service: ${JSON.stringify(report)}`);
+    console.log(`revoke response → first 401, per service: ${JSON.stringify(summarizeLatencies(latencies))}`);
     expect(latencies.orders).toHaveLength(REVOCATIONS);
     expect(Math.max(...latencies.orders, ...latencies.billing)).toBeLessThan(1_000);
   });
