@@ -7,6 +7,43 @@ export const CLIENTS = {
 
 export type Client = (typeof CLIENTS)[keyof typeof CLIENTS];
 
+/** The dev seed's user (config/dev-seed.json). */
+export const ALICE = {
+  id: '5b0c2f6e-7d1a-4c61-9a57-0d3f1c2b8e41',
+  username: 'alice',
+  password: 'dev-only-alice-password',
+} as const;
+
+/** A successful token response of a session (password or refresh_token grant). */
+export interface SessionTokenResponse {
+  access_token: string;
+  /** Absent when the reuse grace accepted the previous refresh token once more. */
+  refresh_token?: string;
+  expires_in: number;
+  scope: string;
+}
+
+/** The password grant for alice through demo-app: an access token and the session's first refresh token. */
+export async function passwordLogin(authUrl: string, scope?: string): Promise<SessionTokenResponse> {
+  const { status, body } = await requestToken(authUrl, CLIENTS.demo, {
+    grant_type: 'password',
+    username: ALICE.username,
+    password: ALICE.password,
+    ...(scope === undefined ? {} : { scope }),
+  });
+  if (status !== 200) throw new Error(`Password grant failed: ${status} ${JSON.stringify(body)}`);
+  return body as unknown as SessionTokenResponse;
+}
+
+/** The refresh_token grant (demo-app by default); returns status and body, refused or not. */
+export function refreshGrant(
+  authUrl: string,
+  refreshToken: string,
+  client: Client = CLIENTS.demo,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  return requestToken(authUrl, client, { grant_type: 'refresh_token', refresh_token: refreshToken });
+}
+
 function basic(client: Client): string {
   return `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`;
 }
@@ -35,11 +72,16 @@ export async function clientCredentialsToken(authUrl: string, client: Client, sc
 }
 
 /** `POST /oauth/revoke` (RFC 7009) with client_secret_basic; returns the status. */
-export async function revokeToken(authUrl: string, client: Client, token: string): Promise<number> {
+export async function revokeToken(
+  authUrl: string,
+  client: Client,
+  token: string,
+  tokenTypeHint: 'access_token' | 'refresh_token' = 'access_token',
+): Promise<number> {
   const response = await fetch(`${authUrl}/oauth/revoke`, {
     method: 'POST',
     headers: { authorization: basic(client), 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
+    body: new URLSearchParams({ token, token_type_hint: tokenTypeHint }),
   });
   await response.arrayBuffer();
   return response.status;
