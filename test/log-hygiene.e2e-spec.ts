@@ -201,6 +201,16 @@ describe('log hygiene', () => {
       const user = String(password.body.access_token);
       expect((await callWithToken(`${orders.url}/orders`, user)).status).toBe(200);
       expect(await revokeToken(auth.url, CLIENTS.demo, user)).toBe(200);
+
+      // The session's refresh token: rotated, replayed (reuse revokes the session), its successor revoked.
+      const first = String(password.body.refresh_token);
+      const rotated = await tokenFor(CLIENTS.demo, { grant_type: 'refresh_token', refresh_token: first });
+      expect(rotated.status).toBe(200);
+      const replayed = await tokenFor(CLIENTS.demo, { grant_type: 'refresh_token', refresh_token: first });
+      expect(replayed.body.error).toBe('invalid_grant');
+      const successor = String(rotated.body.refresh_token);
+      expect(await revokeToken(auth.url, CLIENTS.demo, successor, 'refresh_token')).toBe(200);
+      expect((await introspect(auth.url, CLIENTS.demo, successor)).active).toBe(false);
     });
 
     const lines = [...logger.lines, ...written];
