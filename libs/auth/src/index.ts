@@ -25,6 +25,7 @@ export {
   type ResourceServerEnvDefaults,
 } from './config/resource-server-config.env.js';
 export { kafkaSecurityFromEnv, type KafkaSecurity } from './config/kafka-security.env.js';
+export { logLevelFromEnv, type LogLevelName } from './config/log-level.env.js';
 export { transportConfigFromEnv, type TransportConfig } from './config/transport-config.env.js';
 export { Public } from './nest/public.decorator.js';
 export { Scopes } from './nest/scopes.decorator.js';

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { registerAs } from '@nestjs/config';
-import { kafkaSecurityFromEnv, transportConfigFromEnv, type KafkaSecurity, type TransportConfig } from '@app/auth';
+import {
+  kafkaSecurityFromEnv,
+  logLevelFromEnv,
+  transportConfigFromEnv,
+  type KafkaSecurity,
+  type LogLevelName,
+  type TransportConfig,
+} from '@app/auth';
 import { MAX_HEARTBEAT_INTERVAL_SECONDS, TOPICS } from '@app/events';
 import { findRepoPath } from '../common/repo-path.js';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/signing-key.generator.js';
@@ -25,6 +32,8 @@ export type NodeEnv = (typeof NODE_ENVS)[number];
 export interface AuthServiceConfig {
   /** NODE_ENV, default `production`. */
   nodeEnv: NodeEnv;
+  /** AUTH_LOG_LEVEL (`fatal`…`trace`), default `info`. */
+  logLevel: LogLevelName;
   /** AUTH_HOST, default `127.0.0.1`. */
   host: string;
   /** AUTH_PORT, default `3000`. */
@@ -443,6 +452,7 @@ export function loadAuthServiceConfig(env: Env): AuthServiceConfig {
   const maxBackoffMs = AUTH_SERVICE_DEFAULTS.outboxMaxBackoffMs;
   return {
     nodeEnv: mode,
+    logLevel: logLevelFromEnv(env, 'AUTH'),
     host,
     port,
     issuer,

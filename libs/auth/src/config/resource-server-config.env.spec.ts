@@ -24,6 +24,7 @@ describe('resourceServerConfigFromEnv', () => {
       host: '127.0.0.1',
       port: 3001,
       jsonLogs: false,
+      logLevel: 'info',
       transport: { requireHttps: false },
       auth: {
         issuer: 'http://127.0.0.1:3000',
@@ -154,6 +155,14 @@ describe('resourceServerConfigFromEnv', () => {
     }
   });
 
+  it('takes <PREFIX>_LOG_LEVEL', () => {
+    const env = { NODE_ENV: 'development', ORDERS_LOG_LEVEL: 'debug' };
+    expect(resourceServerConfigFromEnv(env, 'ORDERS', defaults).logLevel).toBe('debug');
+    expect(() => resourceServerConfigFromEnv({ ...env, ORDERS_LOG_LEVEL: 'loud' }, 'ORDERS', defaults)).toThrow(
+      /ORDERS_LOG_LEVEL/,
+    );
+  });
+
   it.each(['development', 'test'])('keeps http: on loopback and behind ALLOW_INSECURE_HTTP in %s', (mode) => {
     const config = resourceServerConfigFromEnv(
       { NODE_ENV: mode, ORDERS_ISSUER: 'http://auth-service:3000', ORDERS_ALLOW_INSECURE_HTTP: 'true' },
@@ -162,6 +171,7 @@ describe('resourceServerConfigFromEnv', () => {
     );
     expect(config).toMatchObject({
       jsonLogs: false,
+      logLevel: 'info',
       auth: { issuer: 'http://auth-service:3000', allowInsecureHttp: true },
     });
   });

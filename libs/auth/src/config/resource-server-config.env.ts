@@ -1,6 +1,7 @@
 import type { RevocationFailurePolicy } from '../auth-options.js';
 import type { AuthModuleOptions } from '../nest/auth-module.options.js';
 import { kafkaSecurityFromEnv } from './kafka-security.env.js';
+import { logLevelFromEnv, type LogLevelName } from './log-level.env.js';
 import { transportConfigFromEnv, type TransportConfig } from './transport-config.env.js';
 
 /** Per-service defaults for {@link resourceServerConfigFromEnv}. */
@@ -17,6 +18,8 @@ export interface ResourceServerConfig {
   readonly port: number;
   /** JSON logs, in production (NODE_ENV unset included). */
   readonly jsonLogs: boolean;
+  /** `<PREFIX>_LOG_LEVEL` (see {@link logLevelFromEnv}), default `info`. */
+  readonly logLevel: LogLevelName;
   /** HTTPS, redirect port and trusted proxies (see {@link transportConfigFromEnv}). */
   readonly transport: TransportConfig;
   readonly auth: AuthModuleOptions;
@@ -27,7 +30,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 /**
  * Builds a resource server's configuration from the environment record its config file passes in (the config
  * file is the only reader of the environment; this function parses that record and reads the files it names):
- * `<PREFIX>_HOST` (default `127.0.0.1`), `<PREFIX>_PORT`, `NODE_ENV`, the transport variables of
+ * `<PREFIX>_HOST` (default `127.0.0.1`), `<PREFIX>_PORT`, `<PREFIX>_LOG_LEVEL`, `NODE_ENV`, the transport variables of
  * {@link transportConfigFromEnv} (which also decide `auth.requireHttps`) and the auth variables of
  * {@link authOptionsFromEnv}. `NODE_ENV` is `development`, `test` or `production`; unset means `production` (JSON
  * logs, no local defaults, `https:` only). Throws a `TypeError` naming a variable that does not parse.
@@ -56,6 +59,7 @@ export function resourceServerConfigFromEnv(
     host: readVariable(env, `${prefix}_HOST`) ?? '127.0.0.1',
     port,
     jsonLogs: production,
+    logLevel: logLevelFromEnv(env, prefix),
     transport,
     auth: { ...authOptionsFromEnv(env, prefix, defaults, production), requireHttps: transport.requireHttps },
   };
