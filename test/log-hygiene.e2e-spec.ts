@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createAppLogger, requestLogging } from '@app/http';
 import { KeyLifecycle } from '../apps/auth-service/src/keys/key-lifecycle.service.js';
 import { REPO_ROOT } from '../tools/kafka/broker.mjs';
 import { CapturingLogger } from './support/capturing-logger.js';
@@ -28,6 +30,19 @@ const WRONG_PASSWORDS = ['wrong-password-Zq81', `${alice.password}-but-longer`];
 const WRONG_SECRET = 'not-the-demo-app-secret-7Hq';
 
 const logger = new CapturingLogger();
+/** The lines of the request logging main.ts installs (pino-http through the apps' pino logger), every level. */
+const requestLines: string[] = [];
+const requestLogger = createAppLogger({
+  service: 'e2e',
+  json: true,
+  level: 'trace',
+  destination: new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      requestLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  }),
+});
 /** Everything written to this process's stdout and stderr during the flow (anything that bypasses the logger). */
 const written: string[] = [];
 let auth: RunningService & { config: { issuer: string } };
@@ -86,9 +101,10 @@ beforeAll(async () => {
 
   const kafka = uniqueKafkaSetup(process.env.KAFKA_BROKERS!);
   // Every level: the apps log refused tokens at debug, Kafka at warn and up; all of it must be clean.
-  auth = await startAuthService(kafka, { AUTH_KEY_PUBLISH_AHEAD_SECONDS: '1' }, { logger });
-  orders = await startOrdersService({ issuer: auth.config.issuer, kafka, logger });
-  billing = await startBillingService({ issuer: auth.config.issuer, kafka, logger });
+  const logs = { logger, requestLogging: requestLogging(requestLogger) };
+  auth = await startAuthService(kafka, { AUTH_KEY_PUBLISH_AHEAD_SECONDS: '1' }, logs);
+  orders = await startOrdersService({ issuer: auth.config.issuer, kafka, ...logs });
+  billing = await startBillingService({ issuer: auth.config.issuer, kafka, ...logs });
   for (const service of [orders, billing]) {
     await waitFor(`${service.url} readiness`, async () =>
       (await fetch(`${service.url}/health`)).ok ? true : undefined,
@@ -213,9 +229,11 @@ describe('log hygiene', () => {
       expect((await introspect(auth.url, CLIENTS.demo, successor)).active).toBe(false);
     });
 
-    const lines = [...logger.lines, ...written];
-    // The capture saw the flow: debug lines of refused tokens, the key rotation, the revocation's jti.
+    const lines = [...logger.lines, ...requestLines, ...written];
+    // The capture saw the flow: debug lines of refused tokens, the key rotation, the revocation's jti; one request
+    // line per answer of the three services.
     expect(logger.lines.length).toBeGreaterThan(20);
+    expect(requestLines.length).toBeGreaterThan(40);
     expect(lines.some((line) => line.includes('ERR_TOKEN'))).toBe(true);
     expect(secrets.size).toBeGreaterThan(25);
     expect(leaks(lines)).toEqual([]);

@@ -3,7 +3,7 @@ import type { INestApplication, LoggerService } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import type { ResourceServerConfig } from '@app/auth';
-import { expressTransport, fastifyTransport, listen, type HttpTransport } from '@app/http';
+import { expressTransport, fastifyTransport, listen, type HttpTransport, type RequestLogging } from '@app/http';
 import { AppModule as AuthServiceModule } from '../../apps/auth-service/src/app.module.js';
 import { authServiceConfig, type AuthServiceConfig } from '../../apps/auth-service/src/config/auth-service.config.js';
 import { configureApp } from '../../apps/auth-service/src/configure-app.js';
@@ -103,7 +103,7 @@ export const UNLIMITED_CLIENT_RATES = {
 export async function startAuthService(
   kafka: KafkaSetup,
   env: Record<string, string | undefined> = {},
-  { logger }: { logger?: LoggerService } = {},
+  { logger, requestLogging }: { logger?: LoggerService; requestLogging?: RequestLogging } = {},
 ): Promise<RunningService & { config: AuthServiceConfig }> {
   const port = await freePort();
   const config = withEnv(
@@ -124,7 +124,7 @@ export async function startAuthService(
     module: AuthServiceModule,
     configKey: authServiceConfig.KEY,
     config,
-    http: expressTransport(config.transport),
+    http: expressTransport(config.transport, requestLogging),
     bodyParser: false,
     port,
     configure: configureApp,
@@ -133,7 +133,7 @@ export async function startAuthService(
   return { ...service, config };
 }
 
-/** Resource-server settings a test may change (a gated JWKS URI, another broker, TLS, proxy or Kafka variables, the logger). */
+/** Resource-server settings a test may change (a gated JWKS URI, another broker, TLS, proxy or Kafka variables, the loggers). */
 export interface ResourceServerSetup {
   readonly issuer: string;
   readonly kafka: KafkaSetup;
@@ -147,6 +147,8 @@ export interface ResourceServerSetup {
    */
   readonly issuerCa?: Buffer;
   readonly logger?: LoggerService;
+  /** The request logging main.ts installs (request id, one line per answer); default none. */
+  readonly requestLogging?: RequestLogging;
 }
 
 function resourceServerConfig(prefix: string, setup: ResourceServerSetup, load: () => ResourceServerConfig) {
@@ -181,7 +183,7 @@ export function startOrdersService(setup: ResourceServerSetup): Promise<RunningS
     module: OrdersModule,
     configKey: ordersConfig.KEY,
     config,
-    http: fastifyTransport(config.transport),
+    http: fastifyTransport(config.transport, setup.requestLogging),
     logger: setup.logger,
   });
 }
@@ -193,7 +195,7 @@ export function startBillingService(setup: ResourceServerSetup): Promise<Running
     module: BillingModule,
     configKey: billingConfig.KEY,
     config,
-    http: expressTransport(config.transport),
+    http: expressTransport(config.transport, setup.requestLogging),
     logger: setup.logger,
   });
 }

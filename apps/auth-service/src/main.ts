@@ -1,42 +1,27 @@
 import 'reflect-metadata';
-import { ConsoleLogger, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { expressTransport, listen } from '@app/http';
+import { createAppLogger, expressTransport, listen, PinoNestLogger, requestLogging } from '@app/http';
 import { AppModule } from './app.module.js';
 import { authServiceConfig } from './config/auth-service.config.js';
 import { configureApp } from './configure-app.js';
 
-/** Field names masked by the logger in case one ever reaches a log call. */
-const REDACTED_FIELDS = [
-  'password',
-  'client_secret',
-  'secret',
-  'token',
-  'access_token',
-  'authorization',
-  'privateKey',
-  'd',
-];
-
 async function bootstrap(): Promise<void> {
   // Read before the app exists: HTTPS is fixed when the HTTP server is created.
   const config = authServiceConfig();
-  const http = expressTransport(config.transport);
+  const logger = createAppLogger({
+    service: 'auth-service',
+    json: config.nodeEnv === 'production',
+    level: config.logLevel,
+  });
+  const http = expressTransport(config.transport, requestLogging(logger));
   const app = await NestFactory.create<NestExpressApplication>(AppModule, http.adapter, {
     ...http.options,
     bodyParser: false,
     bufferLogs: true,
   });
-  app.useLogger(
-    new ConsoleLogger({
-      prefix: 'auth-service',
-      json: config.nodeEnv === 'production',
-      compact: true,
-      colors: process.stdout.isTTY === true,
-      redact: REDACTED_FIELDS,
-    }),
-  );
+  app.useLogger(new PinoNestLogger(logger));
   await http.configure(app);
   configureApp(app);
   app.enableShutdownHooks();
