@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { mediaTypeOf } from './common/media-type.js';
+import { setupOpenApi } from './openapi/openapi.setup.js';
 
 /** Largest accepted request body (forms carry a token at most). */
 const MAX_BODY_SIZE = '16kb';
@@ -22,7 +23,7 @@ function readsBody(route: { path: RegExp; mediaType: string }): (request: Incomi
 
 /**
  * Global HTTP setup shared by `main.ts` and tests: body parsers with a small limit, each only where its format is
- * expected (form: flat, repeated keys become arrays; JSON), no `X-Powered-By`.
+ * expected (form: flat, repeated keys become arrays; JSON), no `X-Powered-By`, the OpenAPI document at `/docs`.
  *
  * @example
  * const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
@@ -33,5 +34,6 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.useBodyParser('urlencoded', { extended: false, limit: MAX_BODY_SIZE, type: readsBody(BODY_ROUTES.urlencoded) });
   app.useBodyParser('json', { limit: MAX_BODY_SIZE, type: readsBody(BODY_ROUTES.json) });
   app.disable('x-powered-by');
+  setupOpenApi(app);
   return app;
 }

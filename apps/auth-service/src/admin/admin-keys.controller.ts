@@ -1,4 +1,5 @@
 import { Inject, Logger, Param } from '@nestjs/common';
+import { ApiBody } from '@nestjs/swagger';
 import { Claims, type AccessTokenClaims } from '@app/auth';
 import { describeError } from '@app/events';
 import { AUDIT_EVENTS } from '../audit/audit-log.service.js';
@@ -59,6 +60,7 @@ export class AdminKeysController {
 
   /** `POST /admin/keys/rotate` `{ alg? }`: 200 `{ current, next, previous }` (next → current → previous, a new next). */
   @AdminEndpoint('POST', 'rotate')
+  @ApiBody({ type: RotateKeysDto, required: false })
   rotate(@Claims() claims: AccessTokenClaims, @JsonBody() { alg }: RotateKeysDto): Promise<RotationResult> {
     return this.calls.run(
       { type: AUDIT_EVENTS.adminKeysRotate, claims, details: { alg: alg ?? null } },
@@ -69,6 +71,7 @@ export class AdminKeysController {
 
   /** `POST /admin/keys/{kid}/revoke` `{ reason }`: 200 `{ kid, state: 'revoked' }`; an unknown `kid` is 404. */
   @AdminEndpoint('POST', ':kid/revoke')
+  @ApiBody({ type: RevokeKeyDto })
   revoke(
     @Claims() claims: AccessTokenClaims,
     @Param() { kid }: KeyPathParams,

@@ -9,7 +9,16 @@ import {
   UseGuards,
   UsePipes,
 } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { JwtAuthGuard, Scopes } from '@app/auth';
+import { ADMIN_ERROR_SCHEMA } from '../openapi/oauth-api.schemas.js';
+import { OPENAPI_SECURITY } from '../openapi/openapi.setup.js';
 import { ADMIN_SCOPE } from './admin-auth.options.js';
 import { AdminExceptionFilter } from './admin-exception.filter.js';
 import { createAdminValidationPipe } from './admin-validation.pipe.js';
@@ -17,7 +26,7 @@ import { createAdminValidationPipe } from './admin-validation.pipe.js';
 /**
  * A controller under `/admin/<path>`: every route needs a bearer token for `auth-service` with scope `auth:admin`
  * (401/403 per RFC 6750 otherwise), validates its input into `AdminRequestError`s and answers them, and the key
- * lifecycle errors, as JSON (`AdminExceptionFilter`).
+ * lifecycle errors, as JSON (`AdminExceptionFilter`). Documented under the `admin` tag with its bearer token.
  *
  * @example
  * @AdminController('keys')
@@ -30,6 +39,11 @@ export function AdminController(path: string): ClassDecorator {
     Scopes(ADMIN_SCOPE),
     UseFilters(AdminExceptionFilter),
     UsePipes(createAdminValidationPipe()),
+    ApiTags('admin'),
+    ApiBearerAuth(OPENAPI_SECURITY.bearer),
+    ApiBadRequestResponse({ description: 'invalid_request with its errorCode', schema: ADMIN_ERROR_SCHEMA }),
+    ApiUnauthorizedResponse({ description: 'RFC 6750: no token, or invalid_token (WWW-Authenticate: Bearer)' }),
+    ApiForbiddenResponse({ description: 'RFC 6750 insufficient_scope: auth:admin is required' }),
   );
 }
 

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsDate, IsIn, IsInt, isISO8601, IsOptional, Max, Min } from 'class-validator';
 import { AUDIT_EVENTS, AUDIT_READ_LIMITS, type AuditEventType } from '../audit/audit-log.service.js';
@@ -42,16 +43,28 @@ function QueryValue(parse: (value: string) => unknown = (value) => value) {
  * GET /admin/audit?type=admin.keys.rotate&since=2026-05-01T00:00:00Z&limit=20
  */
 export class AuditQueryDto {
+  @ApiPropertyOptional({ enum: Object.values(AUDIT_EVENTS), description: 'one audit event type' })
   @QueryValue()
   @IsOptional()
   @IsIn(Object.values(AUDIT_EVENTS), errorCode('ERR_AUDIT_TYPE_UNKNOWN'))
   type?: AuditEventType;
 
+  @ApiPropertyOptional({
+    type: String,
+    description: 'oldest instant returned: RFC 3339 date-time with an offset, or a NumericDate',
+    example: '2026-05-01T00:00:00Z',
+  })
   @QueryValue(parseAuditSince)
   @IsOptional()
   @IsDate(errorCode('ERR_AUDIT_SINCE_INVALID'))
   since?: Date;
 
+  @ApiPropertyOptional({
+    type: Number,
+    minimum: 1,
+    maximum: AUDIT_READ_LIMITS.maxLimit,
+    default: AUDIT_READ_LIMITS.defaultLimit,
+  })
   @QueryValue((value) => (/^\d{1,4}$/.test(value) ? Number(value) : undefined))
   @IsOptional()
   @IsInt(errorCode('ERR_AUDIT_LIMIT_INVALID'))

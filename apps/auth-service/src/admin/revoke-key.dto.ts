@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length, Matches } from 'class-validator';
 import { errorCode } from './admin-validation.pipe.js';
 
@@ -11,6 +12,7 @@ export const MAX_REASON_LENGTH = 1024;
  * { "reason": "private key leaked in incident 42" }
  */
 export class RevokeKeyDto {
+  @ApiProperty({ minLength: 1, maxLength: MAX_REASON_LENGTH, example: 'private key leaked in incident 42' })
   @IsString(errorCode('ERR_REASON_INVALID'))
   @Length(1, MAX_REASON_LENGTH, errorCode('ERR_REASON_INVALID'))
   @Matches(/\S/, errorCode('ERR_REASON_INVALID'))

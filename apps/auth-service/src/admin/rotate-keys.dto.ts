@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, ValidateIf } from 'class-validator';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/signing-key.generator.js';
 import { errorCode } from './admin-validation.pipe.js';
@@ -10,6 +11,7 @@ import { errorCode } from './admin-validation.pipe.js';
  */
 export class RotateKeysDto {
   // `null` is not "absent": only a missing member takes the default.
+  @ApiPropertyOptional({ enum: SIGNING_ALGORITHMS, description: "the new next key's algorithm; default the service's" })
   @ValidateIf((_dto, value) => value !== undefined)
   @IsIn(SIGNING_ALGORITHMS, errorCode('ERR_ALG_UNSUPPORTED'))
   alg?: SigningAlgorithm;

@@ -1,4 +1,5 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
 import { SigningKeyStore } from '../keys/signing-key.store.js';
 import { ResourceServerRegistry } from '../tokens/resource-server.registry.js';
@@ -13,6 +14,7 @@ export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post']
  * @example
  * curl http://127.0.0.1:3000/.well-known/oauth-authorization-server
  */
+@ApiTags('discovery')
 @Controller('.well-known')
 export class DiscoveryController {
   constructor(
@@ -22,6 +24,7 @@ export class DiscoveryController {
   ) {}
 
   @Get('oauth-authorization-server')
+  @ApiOperation({ summary: 'Authorization server metadata (RFC 8414)' })
   @Header('Cache-Control', 'public, max-age=300')
   async metadata(): Promise<Record<string, unknown>> {
     const { issuer } = this.config;

@@ -39,7 +39,7 @@ const CLIENT_CREDENTIAL_PARAMS = ['client_id', 'client_secret'];
  * refused authentication is thrown after counting.
  *
  * @example
- * @RateLimited('token') @OAuthEndpoint('token') token(@OAuthClient() client: AuthenticatedClient, …) { … }
+ * @RateLimited('token') @OAuthEndpoint('token', …) token(@OAuthClient() client: AuthenticatedClient, …) { … }
  */
 @Injectable()
 export class ClientRateLimitGuard extends ThrottlerGuard {

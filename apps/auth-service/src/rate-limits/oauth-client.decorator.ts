@@ -25,7 +25,7 @@ export function rememberClientAuthentication(request: object, outcome: ClientAut
  * request before the handler when authentication failed. A route without that guard is a programming error.
  *
  * @example
- * @RateLimited('revoke') @OAuthEndpoint('revoke') revoke(@OAuthClient() client: AuthenticatedClient, …) { … }
+ * @RateLimited('revoke') @OAuthEndpoint('revoke', …) revoke(@OAuthClient() client: AuthenticatedClient, …) { … }
  */
 export const OAuthClient = createParamDecorator((_data: unknown, context: ExecutionContext): AuthenticatedClient => {
   const outcome = clientAuthenticationOf(context.switchToHttp().getRequest<object>());

@@ -8,7 +8,7 @@ import { RateLimitedEndpointKey, type RateLimitedEndpoint } from './rate-limited
  * handler takes the client with `@OAuthClient()`.
  *
  * @example
- * @RateLimited('introspect') @OAuthEndpoint('introspect') introspect(@OAuthClient() client: AuthenticatedClient) { … }
+ * @RateLimited('introspect') @OAuthEndpoint('introspect', …) introspect(@OAuthClient() client: AuthenticatedClient) { … }
  */
 export function RateLimited(endpoint: RateLimitedEndpoint): MethodDecorator {
   return applyDecorators(RateLimitedEndpointKey(endpoint), UseGuards(ClientRateLimitGuard));

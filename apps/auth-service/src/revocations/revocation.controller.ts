@@ -2,6 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import type { AuthenticatedClient } from '../clients/client-authenticator.service.js';
 import type { FormParams } from '../oauth/form-params.js';
 import { OAuthEndpoint, OAuthForm } from '../oauth/oauth-endpoint.decorator.js';
+import { TOKEN_FORM_SCHEMA } from '../openapi/oauth-api.schemas.js';
 import { OAuthClient } from '../rate-limits/oauth-client.decorator.js';
 import { RateLimited } from '../rate-limits/rate-limited.decorator.js';
 import { OAUTH_ERRORS, OAuthError } from '../oauth/oauth.error.js';
@@ -21,7 +22,10 @@ export class RevocationController {
   constructor(@Inject(TokenRevocation) private readonly revocations: TokenRevocation) {}
 
   @RateLimited('revoke')
-  @OAuthEndpoint('revoke')
+  @OAuthEndpoint('revoke', {
+    summary: 'Revoke an access token, or a refresh token and its session (RFC 7009)',
+    form: TOKEN_FORM_SCHEMA,
+  })
   async revoke(@OAuthClient() client: AuthenticatedClient, @OAuthForm() params: FormParams): Promise<void> {
     const token = params.require('token');
     if ((await this.revocations.revokeToken(client.id, token)) === 'not_ours') {

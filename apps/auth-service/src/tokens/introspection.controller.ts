@@ -2,6 +2,7 @@ import { Controller, Inject, Logger } from '@nestjs/common';
 import type { AuthenticatedClient } from '../clients/client-authenticator.service.js';
 import type { FormParams } from '../oauth/form-params.js';
 import { OAuthEndpoint, OAuthForm } from '../oauth/oauth-endpoint.decorator.js';
+import { INTROSPECTION_RESPONSE_SCHEMA, TOKEN_FORM_SCHEMA } from '../openapi/oauth-api.schemas.js';
 import { OAuthClient } from '../rate-limits/oauth-client.decorator.js';
 import { RateLimited } from '../rate-limits/rate-limited.decorator.js';
 import { isRefreshToken } from '../sessions/refresh-token.js';
@@ -45,7 +46,11 @@ export class IntrospectionController {
   ) {}
 
   @RateLimited('introspect')
-  @OAuthEndpoint('introspect')
+  @OAuthEndpoint('introspect', {
+    summary: 'Introspect a token issued to this client (RFC 7662)',
+    form: TOKEN_FORM_SCHEMA,
+    answer: INTROSPECTION_RESPONSE_SCHEMA,
+  })
   async introspect(
     @OAuthClient() client: AuthenticatedClient,
     @OAuthForm() params: FormParams,

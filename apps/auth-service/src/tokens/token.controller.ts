@@ -2,6 +2,7 @@ import { Controller, Inject, Ip } from '@nestjs/common';
 import type { AuthenticatedClient } from '../clients/client-authenticator.service.js';
 import type { FormParams } from '../oauth/form-params.js';
 import { OAuthEndpoint, OAuthForm } from '../oauth/oauth-endpoint.decorator.js';
+import { TOKEN_REQUEST_SCHEMA, TOKEN_RESPONSE_SCHEMA } from '../openapi/oauth-api.schemas.js';
 import { OAuthClient } from '../rate-limits/oauth-client.decorator.js';
 import { RateLimited } from '../rate-limits/rate-limited.decorator.js';
 import { TokenExchange, type TokenResponse } from './token-exchange.service.js';
@@ -20,7 +21,11 @@ export class TokenController {
   constructor(@Inject(TokenExchange) private readonly exchange: TokenExchange) {}
 
   @RateLimited('token')
-  @OAuthEndpoint('token')
+  @OAuthEndpoint('token', {
+    summary: 'Issue an access token (client_credentials, password, refresh_token)',
+    form: TOKEN_REQUEST_SCHEMA,
+    answer: TOKEN_RESPONSE_SCHEMA,
+  })
   async token(
     @OAuthClient() client: AuthenticatedClient,
     @OAuthForm(['resource']) params: FormParams,
