@@ -8,7 +8,16 @@ import { IsIn } from 'class-validator';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
-import { AuthModule, Claims, JwtAuthGuard, Public, ResourceServer, Scopes, type AccessTokenClaims } from '@app/auth';
+import {
+  AuthModule,
+  Claims,
+  JwtAuthGuard,
+  Public,
+  RequireRecentAuth,
+  ResourceServer,
+  Scopes,
+  type AccessTokenClaims,
+} from '@app/auth';
 import { PassportAuthModule } from '@app/auth/passport';
 import {
   encodeHeartbeatEvent,
@@ -42,7 +51,13 @@ class ItemsClaims {
   client_id!: string;
 }
 
-/** The routes of the suite, under `path`, behind `guard`: controller scopes, added handler scopes, a public route. */
+/** Bound of the `/recent` route (`@RequireRecentAuth`). */
+const RECENT_AUTH_SECONDS = 300;
+
+/**
+ * The routes of the suite, under `path`, behind `guard`: controller scopes, added handler scopes, a public route, a
+ * route demanding recent authentication.
+ */
 function itemsController(path: string, guard: Type<CanActivate>): Type {
   @Controller(path)
   @UseGuards(guard)
@@ -57,6 +72,12 @@ function itemsController(path: string, guard: Type<CanActivate>): Type {
     @Scopes('items:write')
     write() {
       return { written: true };
+    }
+
+    @Get('recent')
+    @RequireRecentAuth(RECENT_AUTH_SECONDS)
+    recent() {
+      return { recent: true };
     }
 
     @Public()
@@ -149,7 +170,10 @@ type Tokens = Record<
   | 'revokedSid'
   | 'subBeforeCutOff'
   | 'subAfterCutOff'
-  | 'revokedKid',
+  | 'revokedKid'
+  | 'recentAuth'
+  | 'oldAuth'
+  | 'oldAuthWriteOnly',
   string
 >;
 
@@ -165,8 +189,11 @@ interface Expected {
 
 interface Case {
   readonly name: string;
-  /** Below the guarded prefix: '' (items:read), '/write' (items:read + items:write), '/catalogue' (@Public). */
-  readonly path: '' | '/write' | '/catalogue';
+  /**
+   * Below the guarded prefix: '' (items:read), '/write' (items:read + items:write), '/catalogue' (@Public), '/recent'
+   * (items:read + @RequireRecentAuth).
+   */
+  readonly path: '' | '/write' | '/catalogue' | '/recent';
   readonly lines: (tokens: Tokens) => [string, string][];
   readonly expected: Expected;
 }
@@ -197,6 +224,13 @@ function insufficientScope(scope: string): Expected {
   };
 }
 const REVOKED = invalidToken('ERR_TOKEN_REVOKED', 'The access token has been revoked');
+const AUTH_TOO_OLD: Expected = {
+  status: 401,
+  errorCode: 'ERR_AUTH_TOO_OLD',
+  challenge:
+    `Bearer ${REALM}, error="insufficient_user_authentication", ` +
+    `error_description="A more recent authentication is required", max_age="${RECENT_AUTH_SECONDS}"`,
+};
 
 const CASES: Case[] = [
   { name: 'no Authorization header', path: '', lines: () => [], expected: noToken },
@@ -319,6 +353,26 @@ const CASES: Case[] = [
     expected: insufficientScope('items:read items:write'),
   },
   { name: 'both scopes', path: '/write', lines: (t) => bearer(t.readWrite), expected: ok },
+  { name: 'recent auth: a fresh auth_time', path: '/recent', lines: (t) => bearer(t.recentAuth), expected: ok },
+  { name: 'recent auth: an old auth_time', path: '/recent', lines: (t) => bearer(t.oldAuth), expected: AUTH_TOO_OLD },
+  {
+    name: 'recent auth: no auth_time (a client token)',
+    path: '/recent',
+    lines: (t) => bearer(t.valid),
+    expected: AUTH_TOO_OLD,
+  },
+  {
+    name: 'recent auth: an old auth_time lacking the scope gets the scope answer first',
+    path: '/recent',
+    lines: (t) => bearer(t.oldAuthWriteOnly),
+    expected: insufficientScope('items:read'),
+  },
+  {
+    name: 'recent auth: not asked where the route sets no bound',
+    path: '',
+    lines: (t) => bearer(t.oldAuth),
+    expected: ok,
+  },
   { name: '@Public route without a token', path: '/catalogue', lines: () => [], expected: ok },
   {
     name: '@Public route with a refused token and a malformed header',
@@ -419,6 +473,9 @@ async function buildTokens(): Promise<Tokens> {
     subBeforeCutOff: await accessToken(es256, { sub: subject, iat: now - 20 }),
     subAfterCutOff: await accessToken(es256, { sub: subject, iat: now }),
     revokedKid: await accessToken(doomed),
+    recentAuth: await accessToken(es256, { auth_time: now - 10 }),
+    oldAuth: await accessToken(es256, { auth_time: now - 3600 }),
+    oldAuthWriteOnly: await accessToken(es256, { auth_time: now - 3600, scope: 'items:write' }),
   };
 }
 

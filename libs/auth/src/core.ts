@@ -14,6 +14,7 @@ export {
   AuthError,
   InsecureTransportError,
   InsufficientScopeError,
+  InsufficientUserAuthenticationError,
   InvalidRequestError,
   InvalidTokenError,
   KeySourceUnavailableError,
@@ -31,4 +32,4 @@ export {
 export { RevocationIndex } from './revocations/revocation-index.js';
 export { ACCESS_TOKEN_TYPE, type AccessTokenClaims, type AuthenticatedToken } from './tokens/access-token-claims.js';
 export { AccessTokenVerifier, type AccessTokenVerifierOptions } from './tokens/access-token.verifier.js';
-export type { RequestTransport } from './tokens/token-authenticator.js';
+export type { RequestTransport, TokenRequirements } from './tokens/token-authenticator.js';

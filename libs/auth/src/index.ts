@@ -1,15 +1,18 @@
 /**
- * The Nest entry of the library: `AuthModule`, `JwtAuthGuard`, the decorators, the RFC 6750 filter and the health
+ * The Nest entry of the library: `AuthModule`, `JwtAuthGuard`, the decorators (`@Public`, `@Scopes`,
+ * `@RequireRecentAuth`, `@Claims`), the RFC 6750 filter and the health
  * controller, plus the core types a Nest service names. The framework-free parts are in `@app/auth/core`.
  */
 export {
   AuthError,
   InsufficientScopeError,
+  InsufficientUserAuthenticationError,
   InvalidTokenError,
   ResourceServer,
   type AccessTokenClaims,
   type AuthenticatedToken,
   type ResourceServerStatus,
+  type TokenRequirements,
 } from './core.js';
 export { AuthModule } from './nest/auth.module.js';
 export type { AuthModuleOptions } from './nest/auth-module.options.js';
@@ -28,4 +31,5 @@ export { kafkaSecurityFromEnv, type KafkaSecurity } from './config/kafka-securit
 export { logLevelFromEnv, type LogLevelName } from './config/log-level.env.js';
 export { transportConfigFromEnv, type TransportConfig } from './config/transport-config.env.js';
 export { Public } from './nest/public.decorator.js';
+export { RequireRecentAuth } from './nest/require-recent-auth.decorator.js';
 export { Scopes } from './nest/scopes.decorator.js';

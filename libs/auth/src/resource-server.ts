@@ -24,6 +24,7 @@ import {
   TokenAuthenticator,
   type RequestTransport,
   type RevocationStateProblem,
+  type TokenRequirements,
 } from './tokens/token-authenticator.js';
 
 /** One feed's part of {@link ResourceServerStatus}. */
@@ -122,6 +123,8 @@ export class ResourceServer {
         revocationCapacityExceeded: () => this.overCapacity,
         revocationStateProblem: () => this.revocationStateProblem(),
         validateClaims: this.options.validateClaims,
+        clock,
+        clockToleranceSeconds: this.options.clockToleranceSeconds,
       },
       new AccessTokenVerifier(this.options, this.keys),
       this.index,
@@ -130,17 +133,18 @@ export class ResourceServer {
 
   /**
    * The whole check of a request's `Authorization` header: transport → extract → revocation state (capacity;
-   * fail-closed: caught up and fresh) → verify → claims → revocation → scopes. Give every line of the field (Node's
-   * `headersDistinct.authorization`) so a repeated one is refused. `transport` says whether the request arrived over
+   * fail-closed: caught up and fresh) → verify → claims → revocation → scopes → recent authentication. Give every
+   * line of the field (Node's `headersDistinct.authorization`) so a repeated one is refused. `requirements` is the
+   * route's scope list, or {@link TokenRequirements} with a recent-authentication bound (`maxAuthAgeSeconds`). `transport` says whether the request arrived over
    * HTTPS; with `requireHttps` a request not known to be secure is refused. Resolves with the verified token, rejects
    * with an `AuthError`.
    */
   authenticate(
     authorization: string | readonly string[] | undefined,
-    requiredScopes: readonly string[],
+    requirements: readonly string[] | TokenRequirements,
     transport?: RequestTransport,
   ): Promise<AuthenticatedToken> {
-    return this.authenticator.authenticate(authorization, requiredScopes, transport);
+    return this.authenticator.authenticate(authorization, requirements, transport);
   }
 
   /**
@@ -155,10 +159,10 @@ export class ResourceServer {
    */
   authenticateWith(
     readToken: () => string | null | undefined,
-    requiredScopes: readonly string[],
+    requirements: readonly string[] | TokenRequirements,
     transport?: RequestTransport,
   ): Promise<AuthenticatedToken> {
-    return this.authenticator.authenticateWith(readToken, requiredScopes, transport);
+    return this.authenticator.authenticateWith(readToken, requirements, transport);
   }
 
   /**

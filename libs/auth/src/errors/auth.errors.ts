@@ -75,6 +75,23 @@ export class InsufficientScopeError extends AuthError {
 }
 
 /**
+ * The token is valid but its user authenticated longer ago than the route allows (`@RequireRecentAuth`), or the token
+ * says nothing of when (`auth_time` absent, as in a client_credentials token): RFC 9470
+ * `insufficient_user_authentication`, 401 with `max_age` so the client knows how recent a login to get.
+ */
+export class InsufficientUserAuthenticationError extends AuthError {
+  readonly code = 'ERR_AUTH_TOO_OLD';
+
+  constructor(
+    /** The route's bound: the `max_age` of the challenge. */
+    readonly maxAgeSeconds: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
  * The verification keys could not be obtained (JWKS unreachable or unusable). Transient: the token
  * may well be valid, so this maps to 503 rather than 401.
  */

@@ -5,6 +5,7 @@ import {
   AuthError,
   InsecureTransportError,
   InsufficientScopeError,
+  InsufficientUserAuthenticationError,
   InvalidRequestError,
   InvalidTokenError,
   KeySourceUnavailableError,
@@ -18,7 +19,12 @@ import { ResourceServer } from '../resource-server.js';
 interface ErrorResponse {
   status: number;
   /** RFC 6750 §3.1 error code, absent when no credentials were sent. */
-  error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'temporarily_unavailable';
+  error?:
+    | 'invalid_request'
+    | 'invalid_token'
+    | 'insufficient_scope'
+    | 'insufficient_user_authentication'
+    | 'temporarily_unavailable';
   message: string;
   /** `Retry-After` (s) of a 503: when the state the answer depends on may be usable again. */
   retryAfterSeconds?: number;
@@ -41,6 +47,12 @@ function answerFor(error: AuthError): ErrorResponse {
     return { status: 401, error: 'invalid_token', message: TOKEN_MESSAGES[error.code] };
   if (error instanceof InsufficientScopeError)
     return { status: 403, error: 'insufficient_scope', message: 'The access token lacks a required scope' };
+  if (error instanceof InsufficientUserAuthenticationError)
+    return {
+      status: 401,
+      error: 'insufficient_user_authentication',
+      message: 'A more recent authentication is required',
+    };
   if (error instanceof RevocationStateUnavailableError)
     return { ...UNAVAILABLE, retryAfterSeconds: error.retryAfterSeconds };
   if (error instanceof KeySourceUnavailableError || error instanceof RevocationCapacityExceededError)
@@ -63,7 +75,7 @@ const TOKEN_MESSAGES: Record<InvalidTokenError['code'], string> = {
 };
 
 /**
- * The one place where library errors become HTTP answers (RFC 6750 §3): status, the exact
+ * The one place where library errors become HTTP answers (RFC 6750 §3, RFC 9470 §3): status, the exact
  * `WWW-Authenticate: Bearer` challenge (a 503 carries `Retry-After` instead: the token may be fine, the service
  * cannot vouch for it yet), and a body with a stable `errorCode`. Never echoes the token.
  * Registered app-wide by `AuthModule`; works on Express and Fastify through the HTTP adapter.
@@ -120,6 +132,9 @@ export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
     }
     if (error instanceof InsufficientScopeError) {
       params.push(`scope="${error.requiredScopes.join(' ')}"`);
+    }
+    if (error instanceof InsufficientUserAuthenticationError) {
+      params.push(`max_age="${error.maxAgeSeconds}"`); // RFC 9470 §3
     }
     return `Bearer ${params.join(', ')}`;
   }

@@ -10,7 +10,8 @@ import {
 import { routeRequirements } from './route-requirements.js';
 
 /**
- * Authenticates the bearer token of an HTTP request (Express or Fastify) and enforces `@Scopes`.
+ * Authenticates the bearer token of an HTTP request (Express or Fastify) and enforces `@Scopes` and
+ * `@RequireRecentAuth`.
  * Use per controller/route with `@UseGuards(JwtAuthGuard)` or app-wide with
  * `AuthModule.forRoot({ …, guardAllRoutes: true })`; `@Public()` opens a route. The request's protocol (which
  * Express and Fastify take from a trusted proxy's `X-Forwarded-Proto` when one is configured) tells the core
@@ -41,7 +42,7 @@ export class JwtAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     request[AUTHENTICATED_TOKEN] = await this.server.authenticate(
       authorizationLines(request),
-      route.scopes,
+      route,
       requestTransport(request),
     );
     return true;

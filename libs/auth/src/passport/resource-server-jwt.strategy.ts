@@ -64,7 +64,7 @@ const fromAuthorizationHeader: JwtFromRequestFunction<AuthenticatedRequest> = (r
  * `PassportStrategy`, given the verified claims as passport-jwt gives the payload), and hands the token to
  * `ResourceServer.authenticateWith`, the check `JwtAuthGuard` runs. Every refusal is passed on as the library's
  * `AuthError` (`this.error`), so `AuthGuard('jwt')` rethrows it and `AuthExceptionFilter` answers exactly as it does
- * for `JwtAuthGuard`. The route's `@Public()`/`@Scopes()` come from `RouteRequirementsGuard`
+ * for `JwtAuthGuard`. The route's `@Public()`/`@Scopes()`/`@RequireRecentAuth()` come from `RouteRequirementsGuard`
  * (`PassportAuthModule`); without it every request is an error, never an unchecked pass.
  *
  * A `validate()` that returns nothing refuses the token as the claim policy does (401 `invalid_token`,
@@ -121,7 +121,7 @@ export class ResourceServerJwtStrategy extends JwtStrategy {
       return;
     }
     this.server
-      .authenticateWith(() => this.readToken(request), route.scopes, requestTransport(request))
+      .authenticateWith(() => this.readToken(request), route, requestTransport(request))
       .then(
         (token) => this.handOver(request, token),
         (error: Error) => this.error(error),

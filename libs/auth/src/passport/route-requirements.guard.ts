@@ -10,7 +10,7 @@ interface RequestWithRequirements {
 }
 
 /**
- * The `@Public()`/`@Scopes()` requirements of the route a request is for, as {@link RouteRequirementsGuard} left
+ * The `@Public()`/`@Scopes()`/`@RequireRecentAuth()` requirements of the route a request is for, as {@link RouteRequirementsGuard} left
  * them; `undefined` when it did not run.
  */
 export function requirementsOf(request: object): RouteRequirements | undefined {
@@ -18,7 +18,8 @@ export function requirementsOf(request: object): RouteRequirements | undefined {
 }
 
 /**
- * A Passport strategy sees the request, never the handler, so it cannot read `@Public()` or `@Scopes()`. This guard,
+ * A Passport strategy sees the request, never the handler, so it cannot read `@Public()`, `@Scopes()` or
+ * `@RequireRecentAuth()`. This guard,
  * registered app-wide by `PassportAuthModule`, runs before every controller and route guard (Nest runs global guards
  * first) and leaves the route's requirements on the request for the strategy behind `AuthGuard('jwt')`. It never
  * refuses anything. A symbol property: nothing a client sends can set it.

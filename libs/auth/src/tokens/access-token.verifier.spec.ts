@@ -147,6 +147,7 @@ describe('AccessTokenVerifier', () => {
     ['missing client_id', () => sign(claims({ client_id: undefined })), 'ERR_TOKEN_CLAIMS_INVALID'],
     ['missing exp', () => sign(claims({ exp: undefined })), 'ERR_TOKEN_CLAIMS_INVALID'],
     ['non-string scope', () => sign(claims({ scope: ['orders:read'] })), 'ERR_TOKEN_CLAIMS_INVALID'],
+    ['auth_time a string', () => sign(claims({ auth_time: String(NOW_S) as never })), 'ERR_TOKEN_CLAIMS_INVALID'],
     [
       'crit header',
       () => hmacSigned({ alg: 'ES256', kid: 'k1', typ: 'at+jwt', crit: ['x'], x: 1 }, claims(), 'x'),

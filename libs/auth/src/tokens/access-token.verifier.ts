@@ -119,6 +119,9 @@ export class AccessTokenVerifier {
     if (claims.sid !== undefined && typeof claims.sid !== 'string') {
       throw new InvalidTokenError('ERR_TOKEN_CLAIMS_INVALID', 'sid must be a string');
     }
+    if (claims.auth_time !== undefined && !Number.isFinite(claims.auth_time)) {
+      throw new InvalidTokenError('ERR_TOKEN_CLAIMS_INVALID', 'auth_time must be a NumericDate');
+    }
     if (claims.iat > now / 1000 + this.options.clockToleranceSeconds) {
       throw new InvalidTokenError('ERR_TOKEN_NOT_YET_VALID', 'iat is in the future');
     }

@@ -1,11 +1,16 @@
 import { describe, expect, it, jest } from '@jest/globals';
-import { InsecureTransportError, InvalidRequestError } from '../errors/auth.errors.js';
+import {
+  InsecureTransportError,
+  InsufficientUserAuthenticationError,
+  InvalidRequestError,
+} from '../errors/auth.errors.js';
 import { RevocationIndex } from '../revocations/revocation-index.js';
 import type { AuthenticatedToken } from './access-token-claims.js';
 import type { AccessTokenVerifier } from './access-token.verifier.js';
 import { TokenAuthenticator, type RequestTransport } from './token-authenticator.js';
 
 const NOW = 1_790_000_000;
+const TOLERANCE_SECONDS = 30;
 const token: AuthenticatedToken = {
   claims: {
     iss: 'https://auth.example.com',
@@ -29,9 +34,10 @@ function authenticator(
     policy = 'open',
     loaded = true,
     ready = true,
-  }: { policy?: 'open' | 'closed'; loaded?: boolean; ready?: boolean } = {},
+    presented = token,
+  }: { policy?: 'open' | 'closed'; loaded?: boolean; ready?: boolean; presented?: AuthenticatedToken } = {},
 ) {
-  const verify = jest.fn(async (_compact: string) => token);
+  const verify = jest.fn(async (_compact: string) => presented);
   const subject = new TokenAuthenticator(
     {
       requireHttps,
@@ -40,9 +46,11 @@ function authenticator(
       revocationStateProblem: () =>
         ready ? undefined : { reason: 'Revocation state has not caught up', retryAfterSeconds: 1 },
       revocationCapacityExceeded: () => false,
+      clock: () => NOW * 1000,
+      clockToleranceSeconds: TOLERANCE_SECONDS,
     },
     { verify } as unknown as AccessTokenVerifier,
-    new RevocationIndex({ clock: () => NOW * 1000, graceSeconds: 30 }),
+    new RevocationIndex({ clock: () => NOW * 1000, graceSeconds: TOLERANCE_SECONDS }),
   );
   return { subject, verify };
 }
@@ -129,5 +137,48 @@ describe('TokenAuthenticator.authenticateWith (the adapter reads the token)', ()
     await expect(closed.subject.authenticateWith(() => 'aaaa.bbbb.cccc', [])).rejects.toMatchObject({
       code: 'ERR_REVOCATION_STATE_UNAVAILABLE',
     });
+  });
+});
+
+describe('TokenAuthenticator recent authentication (RFC 9470, maxAuthAgeSeconds)', () => {
+  const MAX_AGE = 300;
+  const userToken = (authTime: number | undefined): AuthenticatedToken => ({
+    ...token,
+    claims: { ...token.claims, ...(authTime === undefined ? {} : { auth_time: authTime }) },
+  });
+
+  it.each<[string, number | undefined, boolean]>([
+    ['authenticated just now', NOW, true],
+    ['authenticated 10 s ago', NOW - 10, true],
+    ['exactly max age plus the clock tolerance ago (boundary)', NOW - MAX_AGE - TOLERANCE_SECONDS, true],
+    ['one second past max age plus the tolerance', NOW - MAX_AGE - TOLERANCE_SECONDS - 1, false],
+    ['an hour ago', NOW - 3600, false],
+    ['no auth_time at all (a client token)', undefined, false],
+  ])('%s: accepted=%s', async (_name, authTime, accepted) => {
+    const { subject } = authenticator(false, { presented: userToken(authTime) });
+    const answer = subject.authenticate(AUTHORIZATION, { scopes: ['orders:read'], maxAuthAgeSeconds: MAX_AGE });
+    if (accepted) {
+      await expect(answer).resolves.toBeDefined();
+    } else {
+      await expect(answer).rejects.toMatchObject({ code: 'ERR_AUTH_TOO_OLD', maxAgeSeconds: MAX_AGE });
+      await expect(answer).rejects.toBeInstanceOf(InsufficientUserAuthenticationError);
+    }
+  });
+
+  it('checks the scopes first, and nothing about auth_time when the route sets no bound', async () => {
+    const { subject } = authenticator(false, { presented: userToken(NOW - 3600) });
+    await expect(
+      subject.authenticate(AUTHORIZATION, { scopes: ['orders:write'], maxAuthAgeSeconds: MAX_AGE }),
+    ).rejects.toMatchObject({ code: 'ERR_INSUFFICIENT_SCOPE' });
+    await expect(subject.authenticate(AUTHORIZATION, { scopes: ['orders:read'] })).resolves.toBeDefined();
+    await expect(subject.authenticate(AUTHORIZATION, ['orders:read'])).resolves.toBeDefined();
+  });
+
+  it.each([0, -5, 1.5, Number.NaN])('refuses a bound of %s as misuse (TypeError)', async (bound) => {
+    const { subject, verify } = authenticator(false);
+    await expect(subject.authenticate(AUTHORIZATION, { scopes: [], maxAuthAgeSeconds: bound })).rejects.toThrow(
+      TypeError,
+    );
+    expect(verify).not.toHaveBeenCalled();
   });
 });

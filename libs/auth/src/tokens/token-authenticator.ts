@@ -1,6 +1,7 @@
 import {
   InsecureTransportError,
   InsufficientScopeError,
+  InsufficientUserAuthenticationError,
   InvalidTokenError,
   MissingTokenError,
   RevocationCapacityExceededError,
@@ -35,6 +36,37 @@ export interface TokenAuthenticatorOptions {
   readonly revocationStateProblem: () => RevocationStateProblem | undefined;
   /** Extra claim policy (e.g. a class-validator DTO); throws `InvalidTokenError` to refuse. */
   readonly validateClaims?: (claims: AccessTokenClaims) => Promise<void>;
+  /** The verifier's clock (epoch ms) and skew tolerance (s), which the age of `auth_time` is measured with. */
+  readonly clock: () => number;
+  readonly clockToleranceSeconds: number;
+}
+
+/**
+ * What a route asks of a token beyond its validity. A plain scope list is the short form of `{ scopes }`.
+ *
+ * @example
+ * ```ts
+ * const requirements: TokenRequirements = { scopes: ['orders:write'], maxAuthAgeSeconds: 300 };
+ * ```
+ */
+export interface TokenRequirements {
+  /** Every one must be among the token's scopes (else 403 `insufficient_scope`). */
+  readonly scopes: readonly string[];
+  /**
+   * RFC 9470 `max_age`: the user must have authenticated (`auth_time`) at most this many seconds ago, within the
+   * clock tolerance; an older or missing `auth_time` is 401 `insufficient_user_authentication`. A positive integer.
+   */
+  readonly maxAuthAgeSeconds?: number;
+}
+
+/**
+ * Throws a `TypeError` naming `what` unless `seconds` is a positive integer: the one check of a recent-authentication
+ * bound, for `@RequireRecentAuth()` at decoration time and for {@link TokenRequirements} given to the core directly.
+ */
+export function assertMaxAuthAgeSeconds(seconds: unknown, what: string): asserts seconds is number {
+  if (!Number.isSafeInteger(seconds) || (seconds as number) <= 0) {
+    throw new TypeError(`${what} needs a positive integer number of seconds, got ${String(seconds)}`);
+  }
 }
 
 /**
@@ -49,7 +81,7 @@ export interface RequestTransport {
 /**
  * The whole request-side check of a bearer token, in the order of the design's data path:
  * transport → extract → revocation state (capacity; fail-closed: caught up and fresh) → verify (signature and
- * standard claims) → claim policy → revocation index → scopes. Plain TypeScript: the Nest guard and any other
+ * standard claims) → claim policy → revocation index → scopes → recent authentication (RFC 9470). Plain TypeScript: the Nest guard and any other
  * adapter call it.
  *
  * @example
@@ -68,10 +100,10 @@ export class TokenAuthenticator {
 
   authenticate(
     authorization: string | readonly string[] | undefined,
-    requiredScopes: readonly string[],
+    requirements: readonly string[] | TokenRequirements,
     transport?: RequestTransport,
   ): Promise<AuthenticatedToken> {
-    return this.authenticateWith(() => extractBearerToken(authorization), requiredScopes, transport);
+    return this.authenticateWith(() => extractBearerToken(authorization), requirements, transport);
   }
 
   /**
@@ -81,9 +113,10 @@ export class TokenAuthenticator {
    */
   async authenticateWith(
     readToken: () => string | null | undefined,
-    requiredScopes: readonly string[],
+    requirements: readonly string[] | TokenRequirements,
     transport?: RequestTransport,
   ): Promise<AuthenticatedToken> {
+    const { scopes, maxAuthAgeSeconds } = asTokenRequirements(requirements);
     // Before the token is even read: over plain HTTP it is already exposed, whatever it is.
     if (this.options.requireHttps && transport?.secure !== true) {
       throw new InsecureTransportError('Request not received over HTTPS; refusing bearer tokens (requireHttps)');
@@ -96,8 +129,24 @@ export class TokenAuthenticator {
     const token = await this.verifier.verify(compact);
     await this.options.validateClaims?.(token.claims);
     this.refuseRevoked(token);
-    requireScopes(token, requiredScopes);
+    requireScopes(token, scopes);
+    if (maxAuthAgeSeconds !== undefined) this.requireRecentAuthentication(token, maxAuthAgeSeconds);
     return token;
+  }
+
+  /** RFC 9470: the user's authentication (`auth_time`) no older than the route's bound, give or take the skew. */
+  private requireRecentAuthentication(token: AuthenticatedToken, maxAgeSeconds: number): void {
+    const authTime = token.claims.auth_time;
+    if (authTime === undefined) {
+      throw new InsufficientUserAuthenticationError(maxAgeSeconds, 'Token has no auth_time (no user authentication)');
+    }
+    const ageSeconds = this.options.clock() / 1000 - authTime;
+    if (ageSeconds - this.options.clockToleranceSeconds > maxAgeSeconds) {
+      throw new InsufficientUserAuthenticationError(
+        maxAgeSeconds,
+        `User authenticated ${Math.floor(ageSeconds)} s ago, the route allows ${maxAgeSeconds} s`,
+      );
+    }
   }
 
   /**
@@ -129,6 +178,18 @@ export class TokenAuthenticator {
       throw new InvalidTokenError('ERR_TOKEN_REVOKED', `Token revoked (by ${revokedBy})`);
     }
   }
+}
+
+function asTokenRequirements(requirements: readonly string[] | TokenRequirements): TokenRequirements {
+  if (isScopeList(requirements)) return { scopes: requirements };
+  if (requirements.maxAuthAgeSeconds !== undefined) {
+    assertMaxAuthAgeSeconds(requirements.maxAuthAgeSeconds, 'TokenRequirements.maxAuthAgeSeconds');
+  }
+  return requirements;
+}
+
+function isScopeList(requirements: readonly string[] | TokenRequirements): requirements is readonly string[] {
+  return Array.isArray(requirements);
 }
 
 function requireScopes(token: AuthenticatedToken, requiredScopes: readonly string[]): void {
