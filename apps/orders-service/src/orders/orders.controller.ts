@@ -1,5 +1,5 @@
-import { Body, Controller, Get, Post, UseGuards } from '@nestjs/common';
-import { Claims, JwtAuthGuard, Scopes } from '@app/auth';
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post, UseGuards } from '@nestjs/common';
+import { Claims, JwtAuthGuard, RequireRecentAuth, Scopes } from '@app/auth';
 import { CreateOrderDto } from './create-order.dto.js';
 import { OrdersService, type Order } from './orders.service.js';
 
@@ -18,5 +18,15 @@ export class OrdersController {
   @Scopes('orders:write')
   create(@Claims('sub') subject: string, @Body() body: CreateOrderDto): Order {
     return this.orders.create(subject, body);
+  }
+
+  /** Deleting is destructive: a user who logged in more than five minutes ago logs in again first (RFC 9470). */
+  @Delete(':id')
+  @Scopes('orders:write')
+  @RequireRecentAuth(300)
+  @HttpCode(204)
+  remove(@Claims('sub') subject: string, @Param('id') id: string): void {
+    // Another subject's order is answered as a missing one: its existence is not the caller's to learn.
+    if (!this.orders.remove(subject, id)) throw new NotFoundException('No such order');
   }
 }

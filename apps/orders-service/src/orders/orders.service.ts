@@ -25,4 +25,13 @@ export class OrdersService {
     this.orders.set(owner, [...this.list(owner), order]);
     return order;
   }
+
+  /** Deletes the owner's order `id`; false when the owner has no such order. */
+  remove(owner: string, id: string): boolean {
+    const orders = this.list(owner);
+    const kept = orders.filter((order) => order.id !== id);
+    if (kept.length === orders.length) return false;
+    this.orders.set(owner, kept);
+    return true;
+  }
 }
