@@ -1,8 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JWK } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { hashClientSecret } from '../apps/auth-service/src/clients/client-secret.hasher.js';
 import { SigningKeyStore } from '../apps/auth-service/src/keys/signing-key.store.js';
+import { Database } from '../apps/auth-service/src/storage/database.js';
 import { claimsOf, hs256WithPublicKey, signWith, tamper, unsigned } from './support/crafted-tokens.js';
-import { callWithToken, clientCredentialsToken, CLIENTS } from './support/oauth-client.js';
+import {
+  ALICE,
+  callWithToken,
+  clientCredentialsToken,
+  CLIENTS,
+  introspect,
+  passwordLogin,
+} from './support/oauth-client.js';
 import { startStack, type Stack } from './support/services.js';
 
 let stack: Stack;
@@ -24,7 +34,8 @@ afterAll(async () => {
 describe('a client_credentials token', () => {
   it('is an RFC 9068 access token for both resource servers', () => {
     const claims = claimsOf(fullToken);
-    expect(claims).toMatchObject({ iss: auth.config.issuer, sub: 'demo-app', client_id: 'demo-app' });
+    // RFC 9068 §5: a client's own sub lives in a space no user id (a UUID) can enter.
+    expect(claims).toMatchObject({ iss: auth.config.issuer, sub: 'client:demo-app', client_id: 'demo-app' });
     expect(claims.aud).toEqual(expect.arrayContaining(['orders-service', 'billing-service']));
     expect(JSON.parse(Buffer.from(fullToken.split('.')[0]!, 'base64url').toString())).toMatchObject({
       alg: 'ES256',
@@ -36,14 +47,14 @@ describe('a client_credentials token', () => {
     const ordersResponse = await callWithToken(`${orders.url}/orders`, fullToken);
     const invoicesResponse = await callWithToken(`${billing.url}/invoices`, fullToken);
     expect(ordersResponse).toMatchObject({ status: 200, body: { orders: [] } });
-    expect(invoicesResponse).toMatchObject({ status: 200, body: { customer: 'demo-app' } });
+    expect(invoicesResponse).toMatchObject({ status: 200, body: { customer: 'client:demo-app' } });
   });
 
   it("opens billing's GET /statements (AuthGuard('jwt')) as GET /invoices, and refuses what /invoices refuses", async () => {
     const statements = await callWithToken(`${billing.url}/statements`, fullToken);
     expect(statements).toMatchObject({
       status: 200,
-      body: { customer: 'demo-app', statements: [{ period: '2026-11' }] },
+      body: { customer: 'client:demo-app', statements: [{ period: '2026-11' }] },
     });
     const ordersOnly = await clientCredentialsToken(auth.url, CLIENTS.ordersReader, 'orders:read');
     for (const token of [undefined, ordersOnly]) {
@@ -64,8 +75,47 @@ describe('a client_credentials token', () => {
       });
     const created = await post({ item: 'coffee', quantity: 2 });
     expect(created.status).toBe(201);
-    expect(await created.json()).toMatchObject({ owner: 'demo-app', item: 'coffee', quantity: 2 });
+    expect(await created.json()).toMatchObject({ owner: 'client:demo-app', item: 'coffee', quantity: 2 });
     expect((await post({ item: 'coffee', quantity: -1 })).status).toBe(400);
+  });
+});
+
+describe('client and user subjects cannot collide (RFC 9068 §5)', () => {
+  /** A client registered under alice's very id, as an operator could (client ids are free text). */
+  const twin = { id: ALICE.id, secret: `twin-client-secret-${randomUUID()}` } as const;
+
+  beforeAll(async () => {
+    await auth.app
+      .get(Database)
+      .query(`INSERT INTO clients (id, secret_hash, grant_types, scopes) VALUES ($1, $2, $3, $4)`, [
+        twin.id,
+        hashClientSecret(auth.config.clientSecretHashKey, twin.secret),
+        ['client_credentials'],
+        ['orders:read', 'orders:write'],
+      ]);
+  });
+
+  it("gives a client whose id is a user's id a token whose sub is not that user's, nor that user's data", async () => {
+    const twinToken = await clientCredentialsToken(auth.url, twin, 'orders:read orders:write');
+    const { access_token: aliceToken } = await passwordLogin(auth.url, 'orders:read orders:write');
+    expect(claimsOf(aliceToken).sub).toBe(ALICE.id);
+    expect(claimsOf(twinToken)).toMatchObject({ sub: `client:${ALICE.id}`, client_id: ALICE.id });
+    expect(await introspect(auth.url, twin, twinToken)).toMatchObject({
+      active: true,
+      sub: `client:${ALICE.id}`,
+      client_id: ALICE.id,
+    });
+
+    const placed = await fetch(`${orders.url}/orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${aliceToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ item: 'alice-only', quantity: 1 }),
+    });
+    expect(placed.status).toBe(201);
+    const seenBy = async (token: string) =>
+      ((await callWithToken(`${orders.url}/orders`, token)).body.orders as { item: string }[]).map((o) => o.item);
+    expect(await seenBy(aliceToken)).toContain('alice-only');
+    expect(await seenBy(twinToken)).not.toContain('alice-only');
   });
 });
 

@@ -5,7 +5,11 @@ export const CLIENTS = {
   admin: { id: 'admin-cli', secret: 'dev-only-admin-cli-secret' },
 } as const;
 
-export type Client = (typeof CLIENTS)[keyof typeof CLIENTS];
+/** A registered client's credentials: one of {@link CLIENTS}, or one a test registers itself. */
+export interface Client {
+  readonly id: string;
+  readonly secret: string;
+}
 
 /** The dev seed's user (config/dev-seed.json). */
 export const ALICE = {

@@ -1,3 +1,5 @@
+import { isUserId } from '../users/user-id.js';
+
 /**
  * Shape of `config/dev-seed.json` (DEV ONLY): demo resource servers, roles, clients, a user and the dev
  * key-encryption / client-secret hash keys. Loaded outside production only.
@@ -58,5 +60,9 @@ export function parseDevSeed(value: unknown, source: string): DevSeed {
   requireFields(clients, ['id', 'secret'], ['grantTypes', 'scopes'], `${source} clients`);
   const users = requireArray(record, 'users', source);
   requireFields(users, ['id', 'username', 'password'], ['roles'], `${source} users`);
+  const badId = users.find((user) => !isUserId(user['id']));
+  if (badId !== undefined) {
+    throw new TypeError(`${source} users: "id" must be a lower-case UUID (user ${String(badId['username'])})`);
+  }
   return value as DevSeed;
 }

@@ -17,6 +17,9 @@ import {
 } from './session.repository.js';
 
 const T = 1_900_000_000;
+/** User ids are UUIDs (migration 007). */
+const USER_ID = '7f3c1d2e-0a4b-4c5d-8e6f-1a2b3c4d5e01';
+const RACING_USER_ID = '7f3c1d2e-0a4b-4c5d-8e6f-1a2b3c4d5e03';
 
 /** Embedded Postgres always; the real one too when the run provides it (DATABASE_URL), in a schema of its own. */
 const backends: [string, () => Database][] = [['pglite', () => new PgliteDatabase()]];
@@ -38,7 +41,7 @@ describe.each(backends)('session repository on %s', (kind, create) => {
     db = create();
     await db.open();
     await runMigrations(db, await readMigrations(defaultMigrationsDir()));
-    await db.query(`INSERT INTO users (id, username, password_hash) VALUES ('u1', 'one', 'x')`);
+    await db.query(`INSERT INTO users (id, username, password_hash) VALUES ($1, 'one', 'x')`, [USER_ID]);
     await db.query(`INSERT INTO clients (id, secret_hash) VALUES ('c1', 'x')`);
   });
 
@@ -49,7 +52,7 @@ describe.each(backends)('session repository on %s', (kind, create) => {
 
   const newSession = (sid: string): NewSession => ({
     sid,
-    userId: 'u1',
+    userId: USER_ID,
     clientId: 'c1',
     authTime: T,
     scopes: ['orders:read', 'orders:write'],
@@ -65,7 +68,7 @@ describe.each(backends)('session repository on %s', (kind, create) => {
     expect(await findRefreshToken(db, first, { lock: false })).toEqual({
       session: {
         sid: 's-rotate',
-        userId: 'u1',
+        userId: USER_ID,
         clientId: 'c1',
         authTime: T,
         scopes: ['orders:read', 'orders:write'],
@@ -143,7 +146,7 @@ describe.each(backends)('session repository on %s', (kind, create) => {
   beforeAll(async () => {
     await racing.open();
     await runMigrations(racing, await readMigrations(defaultMigrationsDir()));
-    await racing.query(`INSERT INTO users (id, username, password_hash) VALUES ('u-race', 'race', 'x')`);
+    await racing.query(`INSERT INTO users (id, username, password_hash) VALUES ($1, 'race', 'x')`, [RACING_USER_ID]);
     await racing.query(`INSERT INTO clients (id, secret_hash) VALUES ('c-race', 'x')`);
   });
 
@@ -158,7 +161,7 @@ describe.each(backends)('session repository on %s', (kind, create) => {
       racing,
       {
         sid: 's-race',
-        userId: 'u-race',
+        userId: RACING_USER_ID,
         clientId: 'c-race',
         authTime: T,
         scopes: [],

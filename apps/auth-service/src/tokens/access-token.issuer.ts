@@ -10,7 +10,7 @@ import type { ScopeGrant } from './scope-grant.js';
 /** What a token is issued for. */
 export interface AccessTokenSubject {
   clientId: string;
-  /** The user id for the password grant; the client id for client_credentials. */
+  /** `sub`: the user id (a UUID) for a user's session; `clientSubject(client id)` for client_credentials. */
   subject: string;
   grant: ScopeGrant;
   session?: { sid: string; authTime: number };
@@ -30,7 +30,7 @@ export interface IssuedAccessToken {
  * Signs RFC 9068 access tokens with the current signing key (header `alg`, `kid`, `typ: at+jwt`).
  *
  * @example
- * const { token, claims } = await issuer.issue({ clientId: 'demo-app', subject: 'demo-app', grant });
+ * const { token, claims } = await issuer.issue({ clientId: 'demo-app', subject: 'client:demo-app', grant });
  */
 @Injectable()
 export class AccessTokenIssuer {

@@ -5,6 +5,7 @@ import { OAUTH_ERRORS, OAuthError } from '../oauth/oauth.error.js';
 import { SessionIssuer } from '../sessions/session-issuer.service.js';
 import { UserAuthenticator } from '../users/user-authenticator.service.js';
 import { AccessTokenIssuer, type IssuedAccessToken } from './access-token.issuer.js';
+import { clientSubject } from './client-subject.js';
 import { ResourceServerRegistry } from './resource-server.registry.js';
 import { grantScopes } from './scope-grant.js';
 
@@ -88,7 +89,7 @@ export class TokenExchange {
       resources: params.getAll('resource'),
       resourceServers: await this.resourceServers.list(),
     });
-    return { issued: await this.issuer.issue({ clientId: client.id, subject: client.id, grant }) };
+    return { issued: await this.issuer.issue({ clientId: client.id, subject: clientSubject(client.id), grant }) };
   }
 
   private async passwordGrant(
