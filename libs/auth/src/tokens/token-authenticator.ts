@@ -81,8 +81,8 @@ export interface RequestTransport {
 /**
  * The whole request-side check of a bearer token, in the order of the design's data path:
  * transport → extract → revocation state (capacity; fail-closed: caught up and fresh) → verify (signature and
- * standard claims) → claim policy → revocation index → scopes → recent authentication (RFC 9470). Plain TypeScript: the Nest guard and any other
- * adapter call it.
+ * standard claims) → claim policy → revocation index → scopes → recent authentication (RFC 9470). Plain
+ * TypeScript: the Nest guard and any other adapter call it.
  *
  * @example
  * ```ts
