@@ -9,6 +9,15 @@ export {
   type RevocationFailurePolicy,
 } from './auth-options.js';
 export { ResourceServer, type EventFeedStatus, type ResourceServerStatus } from './resource-server.js';
+export {
+  UNEXPECTED_REJECTION_CODE,
+  type EventAppliedEvent,
+  type EventDroppedEvent,
+  type ResourceServerEvents,
+  type RevocationEntryCounts,
+  type TokenRejectedEvent,
+  type TokenVerifiedEvent,
+} from './resource-server.events.js';
 export type { StalenessStatus } from './feeds/stream-staleness.js';
 export {
   AuthError,

@@ -1,7 +1,8 @@
 /**
  * The Nest entry of the library: `AuthModule`, `JwtAuthGuard`, the decorators (`@Public`, `@Scopes`,
- * `@RequireRecentAuth`, `@Claims`), the RFC 6750 filter and the health
- * controller, plus the core types a Nest service names. The framework-free parts are in `@app/auth/core`.
+ * `@RequireRecentAuth`, `@Claims`), the RFC 6750 filter, the health and metrics controllers and the prom-client
+ * binding of the resource-server metrics, plus the core types a Nest service names. The framework-free parts are in
+ * `@app/auth/core`.
  */
 export {
   AuthError,
@@ -11,6 +12,7 @@ export {
   ResourceServer,
   type AccessTokenClaims,
   type AuthenticatedToken,
+  type ResourceServerEvents,
   type ResourceServerStatus,
   type TokenRequirements,
 } from './core.js';
@@ -20,6 +22,13 @@ export type { AuthModuleExtras } from './nest/auth.module-definition.js';
 export { AuthExceptionFilter } from './nest/auth-exception.filter.js';
 export { Claims } from './nest/claims.decorator.js';
 export { HealthController } from './nest/health.controller.js';
+export { ResourceServerHealthIndicator, type ReadinessPart } from './nest/resource-server.health.js';
+export { MetricsController } from './nest/metrics.controller.js';
+export {
+  PROPAGATION_BUCKETS_SECONDS,
+  registerResourceServerMetrics,
+  RESOURCE_SERVER_METRICS,
+} from './metrics/resource-server.metrics.js';
 export { JwtAuthGuard } from './nest/jwt-auth.guard.js';
 export { toEventLogger } from './nest/nest-event-logger.js';
 export {

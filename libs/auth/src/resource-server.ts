@@ -12,11 +12,18 @@ import {
   type VerifiedHeartbeat,
   type VerifiedSecurityEvent,
 } from '@app/events';
+import { EventEmitter } from 'node:events';
 import { AUTH_DEFAULTS, resolveAuthOptions, type AuthOptions, type ResolvedAuthOptions } from './auth-options.js';
+import { AuthError } from './errors/auth.errors.js';
 import { EventFeed, type EventFeedStats, type EventHandlers } from './feeds/event-feed.js';
 import { StreamStaleness, type StalenessStatus } from './feeds/stream-staleness.js';
 import { createJwksLoader } from './keys/jwks.loader.js';
 import { KeySet } from './keys/key-set.js';
+import {
+  UNEXPECTED_REJECTION_CODE,
+  type ResourceServerEvents,
+  type RevocationEntryCounts,
+} from './resource-server.events.js';
 import { RevocationIndex } from './revocations/revocation-index.js';
 import type { AuthenticatedToken } from './tokens/access-token-claims.js';
 import { AccessTokenVerifier } from './tokens/access-token.verifier.js';
@@ -37,9 +44,15 @@ export interface EventFeedStatus extends EventFeedStats {
 export interface ResourceServerStatus {
   /** Keys loaded, both feeds caught up, and the revocations view within the staleness bound. */
   readonly ready: boolean;
-  readonly keys: { readonly loaded: boolean; readonly count: number };
+  readonly keys: {
+    readonly loaded: boolean;
+    readonly count: number;
+    /** Trusted keys by their latest key-event state (`published`: known from the JWKS only), plus retired/revoked. */
+    readonly states: Readonly<Record<string, number>>;
+  };
   readonly revocations: EventFeedStatus & {
     readonly entries: number;
+    readonly entriesByType: RevocationEntryCounts;
     readonly maxEntries: number;
     readonly overCapacity: boolean;
   };
@@ -60,7 +73,7 @@ const CATCHING_UP: RevocationStateProblem = {
  * The framework-free composition root of a resource server: from {@link AuthOptions} and an event source it builds
  * the key set (published keys + key events), the revocation index (revocation events), the two feeds and the
  * verifier, and answers the one question of the request path, {@link authenticate}. The Nest module, the guard and
- * any other adapter are thin wrappers around one instance.
+ * any other adapter are thin wrappers around one instance. Observers (metrics) subscribe to {@link events}.
  *
  * @example
  * ```ts
@@ -73,6 +86,8 @@ const CATCHING_UP: RevocationStateProblem = {
  */
 export class ResourceServer {
   readonly options: ResolvedAuthOptions;
+  /** The observer hook: verification outcomes and events applied or dropped (see {@link ResourceServerEvents}). */
+  readonly events = new EventEmitter<ResourceServerEvents>();
   private readonly keys: KeySet;
   private readonly index: RevocationIndex;
   private readonly revocationFeed: EventFeed;
@@ -144,7 +159,7 @@ export class ResourceServer {
     requirements: readonly string[] | TokenRequirements,
     transport?: RequestTransport,
   ): Promise<AuthenticatedToken> {
-    return this.authenticator.authenticate(authorization, requirements, transport);
+    return this.observed(this.authenticator.authenticate(authorization, requirements, transport));
   }
 
   /**
@@ -162,7 +177,7 @@ export class ResourceServer {
     requirements: readonly string[] | TokenRequirements,
     transport?: RequestTransport,
   ): Promise<AuthenticatedToken> {
-    return this.authenticator.authenticateWith(readToken, requirements, transport);
+    return this.observed(this.authenticator.authenticateWith(readToken, requirements, transport));
   }
 
   /**
@@ -176,10 +191,11 @@ export class ResourceServer {
   status(): ResourceServerStatus {
     return {
       ready: this.ready,
-      keys: { loaded: this.keys.loaded, count: this.keys.kids.length },
+      keys: { loaded: this.keys.loaded, count: this.keys.kids.length, states: this.keys.stateCounts() },
       revocations: {
         ...feedStatus(this.revocationFeed),
         entries: this.index.size,
+        entriesByType: this.index.sizes(),
         maxEntries: this.options.maxRevocationEntries,
         overCapacity: this.overCapacity,
       },
@@ -231,14 +247,41 @@ export class ResourceServer {
     await Promise.all([this.keyFeed.stop(), this.revocationFeed.stop()]);
   }
 
+  /** Tells the observers how a request's check ended; a listener's failure is not the request's. */
+  private observed(outcome: Promise<AuthenticatedToken>): Promise<AuthenticatedToken> {
+    return outcome.then(
+      (token) => {
+        this.events.emit('token.verified', { kid: token.kid, clientId: token.claims.client_id });
+        return token;
+      },
+      (error: unknown) => {
+        this.events.emit('token.rejected', {
+          code: error instanceof AuthError ? error.code : UNEXPECTED_REJECTION_CODE,
+        });
+        throw error;
+      },
+    );
+  }
+
   private feed(events: EventSource, role: 'revocations' | 'keys', handlers: EventHandlers): EventFeed {
-    const { issuer, audiences, algorithms, topics, groupIdPrefix } = this.options;
+    const { issuer, audiences, algorithms, topics, groupIdPrefix, clock } = this.options;
     return new EventFeed(
       events,
       { topic: topics[role], groupIdPrefix: `${groupIdPrefix}.${role}`, issuer, audiences, algorithms },
       this.keys,
       handlers,
       this.logger,
+      {
+        applied: (event, record, live) =>
+          this.events.emit('event.applied', {
+            topic: record.topic,
+            type: event.type,
+            issuedAt: event.issuedAt,
+            appliedAt: clock(),
+            live,
+          }),
+        dropped: (record, code) => this.events.emit('event.dropped', { topic: record.topic, code }),
+      },
     );
   }
 

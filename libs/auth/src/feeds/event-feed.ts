@@ -40,6 +40,20 @@ export interface EventFeedStats {
 }
 
 /**
+ * Told of every record a feed applies or drops (the resource server turns these into its named events). `live`: the
+ * feed had already caught up when the record arrived, so it was published after this service started, not replayed.
+ *
+ * @example
+ * ```ts
+ * const observer: EventFeedObserver = { dropped: (record, code) => void counter.inc({ topic: record.topic, code }) };
+ * ```
+ */
+export interface EventFeedObserver {
+  applied?(event: VerifiedSecurityEvent, record: EventRecord, live: boolean): void;
+  dropped?(record: EventRecord, code: string): void;
+}
+
+/**
  * Feeds local state from one topic of security events: every instance reads the whole topic from the beginning;
  * every record must be a security event of a type the topic carries (one of `handlers`), for this service's
  * audience, signed by a trusted key. A record that is the event's fault, or whose key is unknown, is logged with
@@ -49,7 +63,7 @@ export interface EventFeedStats {
  *
  * @example
  * ```ts
- * const feed = new EventFeed(source, options, keys, handlers, logger);
+ * const feed = new EventFeed(source, options, keys, handlers, logger, { dropped: (record, code) => count(code) });
  * await feed.start();
  * await feed.whenCaughtUp();
  * ```
@@ -65,6 +79,7 @@ export class EventFeed {
     private readonly keys: KeyResolver,
     private readonly handlers: EventHandlers,
     private readonly logger: EventLogger,
+    private readonly observer: EventFeedObserver = {},
   ) {
     this.types = new Set(Object.keys(handlers));
     this.subscription = source.subscribe({
@@ -98,6 +113,7 @@ export class EventFeed {
   private async handle(record: EventRecord): Promise<void> {
     // Compaction tombstones carry nothing to apply.
     if (record.value === null) return;
+    const live = this.caughtUp;
     try {
       const event = await verifySecurityEvent(record.value, {
         issuer: this.options.issuer,
@@ -108,6 +124,7 @@ export class EventFeed {
       });
       await this.handlers[event.type](event);
       this.stats.applied += 1;
+      this.observer.applied?.(event, record, live);
       this.logger.debug('Security event applied', {
         topic: record.topic,
         eventId: event.eventId,
@@ -118,6 +135,7 @@ export class EventFeed {
     } catch (error) {
       if (!(error instanceof EventVerificationError || error instanceof KeyNotFoundError)) throw error;
       this.stats.dropped += 1;
+      this.observer.dropped?.(record, error.code);
       this.logger.warn('Dropped a record that does not verify', {
         topic: record.topic,
         partition: record.partition,

@@ -6,6 +6,7 @@ import {
   PUBLISHED_KEY_STATES,
   type EventLogger,
   type KeyLifecycleEvent,
+  type SigningKeyState,
 } from '@app/events';
 import { KeySourceUnavailableError } from '../errors/auth.errors.js';
 import { KeyNotFoundError, KeyResolver, type VerificationKey } from './verification-key.js';
@@ -53,6 +54,8 @@ export class KeySet extends KeyResolver {
   private readonly keys = new Map<string, TrustedKey>();
   /** Retired and revoked kids: final states, never trusted again. */
   private readonly ended = new Map<string, 'retired' | 'revoked'>();
+  /** The latest lifecycle state a key event gave each trusted kid (keys known only from a load have none). */
+  private readonly states = new Map<string, SigningKeyState>();
   private loadedAt: number | undefined;
   private lastAttemptAt: number | undefined;
   private lastAttemptFailed = false;
@@ -75,6 +78,18 @@ export class KeySet extends KeyResolver {
   /** How many kids were retired or revoked since start. */
   get endedCount(): number {
     return this.ended.size;
+  }
+
+  /**
+   * How many keys are in each state: trusted ones by the state their latest key event gave (`published` when only a
+   * load of the published set knows them), and the kids retired or revoked since start.
+   */
+  stateCounts(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    const count = (state: string): void => void (counts[state] = (counts[state] ?? 0) + 1);
+    for (const kid of this.keys.keys()) count(this.states.get(kid) ?? 'published');
+    for (const state of this.ended.values()) count(state);
+    return counts;
   }
 
   /**
@@ -116,6 +131,7 @@ export class KeySet extends KeyResolver {
     if (this.ended.has(event.kid)) return false;
     if (!PUBLISHED_KEY_STATES.includes(event.state)) {
       this.ended.set(event.kid, event.state === 'revoked' ? 'revoked' : 'retired');
+      this.states.delete(event.kid);
       return this.keys.delete(event.kid);
     }
     if (!this.options.algorithms.includes(event.alg)) return false;
@@ -126,6 +142,7 @@ export class KeySet extends KeyResolver {
     if (key === undefined) throw new EventVerificationError('ERR_EVENT_CLAIMS_INVALID', '"jwk" does not import');
     const changed = this.keys.get(key.kid) !== key;
     this.keys.set(key.kid, key);
+    this.states.set(key.kid, event.state);
     return changed;
   }
 

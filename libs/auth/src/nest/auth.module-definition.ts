@@ -1,5 +1,6 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { AuthModuleOptions } from './auth-module.options.js';
+import { MetricsController } from './metrics.controller.js';
 
 /** Extras of `AuthModule.forRoot/forRootAsync` that shape the module rather than the verifier. */
 export interface AuthModuleExtras {
@@ -7,6 +8,11 @@ export interface AuthModuleExtras {
   isGlobal: boolean;
   /** Apply `JwtAuthGuard` to every route of the app (opt out per route with `@Public()`). Default false. */
   guardAllRoutes: boolean;
+  /**
+   * Serve `GET /metrics` (Prometheus text, public) from the module's metrics `Registry`. Default true; with false
+   * the registry is still provided (exported as prom-client's `Registry`) for the app to serve as it likes.
+   */
+  metrics: boolean;
 }
 
 export const {
@@ -16,8 +22,9 @@ export const {
   ASYNC_OPTIONS_TYPE: AUTH_MODULE_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<AuthModuleOptions>()
   .setClassMethodName('forRoot')
-  .setExtras<AuthModuleExtras>({ isGlobal: true, guardAllRoutes: false }, (definition, extras) => ({
+  .setExtras<AuthModuleExtras>({ isGlobal: true, guardAllRoutes: false, metrics: true }, (definition, extras) => ({
     ...definition,
     global: extras.isGlobal,
+    controllers: [...(definition.controllers ?? []), ...(extras.metrics === false ? [] : [MetricsController])],
   }))
   .build();

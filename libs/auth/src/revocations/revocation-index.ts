@@ -57,6 +57,12 @@ export class RevocationIndex {
     return Object.values(this.entries).reduce((total, map) => total + map.size, 0);
   }
 
+  /** Number of live entries per target type (the metrics' `auth_revocation_entries{type}`). */
+  sizes(): Record<RevocationTargetType, number> {
+    const { jti, sid, sub, client, kid } = this.entries;
+    return { jti: jti.size, sid: sid.size, sub: sub.size, client: client.size, kid: kid.size };
+  }
+
   /** Records a revocation; the latest `revokedAt` and `expiresAt` win. Returns false when it had already expired. */
   apply(revocation: Revocation): boolean {
     if (this.isExpired(revocation.expiresAt)) {
