@@ -12,6 +12,8 @@ import { DiscoveryController } from './discovery/discovery.controller.js';
 import { FoundationModule } from './foundation.module.js';
 import { HealthController } from './health/health.controller.js';
 import { JwksController } from './keys/jwks.controller.js';
+import { AuthServiceEvents } from './observability/auth-service.events.js';
+import { AuthServiceMetrics } from './observability/auth-service.metrics.js';
 import { KeyRotationScheduler } from './keys/key-rotation.scheduler.js';
 import { DataRetention } from './retention/data-retention.service.js';
 import { DataRetentionScheduler } from './retention/data-retention.scheduler.js';
@@ -76,6 +78,8 @@ import { UserAuthenticator } from './users/user-authenticator.service.js';
     AdminAuditController,
   ],
   providers: [
+    AuthServiceEvents,
+    AuthServiceMetrics,
     KeyRotationScheduler,
     DataRetention,
     DataRetentionScheduler,

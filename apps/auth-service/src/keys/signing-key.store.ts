@@ -83,6 +83,11 @@ export class SigningKeyStore extends KeyResolver {
     };
   }
 
+  /** The `kid` of the key that signs now; `undefined` before the first {@link reload} succeeded. */
+  get currentKid(): string | undefined {
+    return this.snapshot?.current.kid;
+  }
+
   /** Algorithms of the published keys (what a verifier must allow). */
   algorithms(): string[] {
     return [...new Set([...this.view().published.values()].map((key) => key.alg))];

@@ -1,7 +1,8 @@
-import { Catch, HttpException, Logger, type ArgumentsHost } from '@nestjs/common';
+import { Catch, HttpException, Inject, Logger, type ArgumentsHost } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import { describeError } from '@app/events';
 import { describeErrorType, stackFrames } from '../common/error-type.js';
+import { AuthServiceEvents } from '../observability/auth-service.events.js';
 import { DatabaseTimeoutError } from '../storage/database-timeout.error.js';
 import { OAUTH_ERRORS, OAuthError, toOAuthErrorResponse } from './oauth.error.js';
 
@@ -33,6 +34,10 @@ const OAUTH_PATH_PREFIX = '/oauth/';
 export class OAuthExceptionFilter extends BaseExceptionFilter {
   private readonly logger = new Logger(OAuthExceptionFilter.name);
 
+  constructor(@Inject(AuthServiceEvents) private readonly events: AuthServiceEvents) {
+    super();
+  }
+
   override catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<HttpRequestLike>();
@@ -52,6 +57,7 @@ export class OAuthExceptionFilter extends BaseExceptionFilter {
     };
     if (status >= 500) this.logger.error({ ...log, at: stackFrames(exception) });
     else this.logger.log(log);
+    this.events.emit('oauth.request.failed', { path: request.path.toLowerCase(), error: body.error, status });
     response.status(status).set(headers).json(body);
   }
 

@@ -3,10 +3,11 @@ import { describeError, topicSpecs } from '@app/events';
 import { EventProducer, KafkaConnection, describeTopics, ensureTopics } from '@app/events/kafka';
 import { toEventLogger } from '@app/auth';
 import { Clock } from '../common/clock.js';
+import { AuthServiceEvents } from '../observability/auth-service.events.js';
 import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
 import { ADVISORY_LOCKS, CHANNELS, Database, type AdvisoryLock, type Listener } from '../storage/database.js';
 import { HeartbeatPublisher } from './heartbeat.publisher.js';
-import { markOutboxSent, readUnsentOutbox, type OutboxRecord } from './outbox.repository.js';
+import { markOutboxSent, readUnsentOutbox, type OutboxRecord, type UnsentOutboxRecord } from './outbox.repository.js';
 import { OutboxSignal } from './outbox.signal.js';
 import { checkTopicConfigs, minRevocationRetentionMs, TopicConfigError } from './topic-config.check.js';
 
@@ -21,8 +22,8 @@ type StepResult = 'drained' | 'more' | 'standby';
  * @example
  * groupByTopicRuns([{ topic: 'a', ... }, { topic: 'a', ... }, { topic: 'b', ... }]); // [[a, a], [b]]
  */
-export function groupByTopicRuns(records: readonly OutboxRecord[]): OutboxRecord[][] {
-  const runs: OutboxRecord[][] = [];
+export function groupByTopicRuns<Row extends OutboxRecord>(records: readonly Row[]): Row[][] {
+  const runs: Row[][] = [];
   for (const record of records) {
     const last = runs.at(-1);
     if (last !== undefined && last[0].topic === record.topic) last.push(record);
@@ -68,7 +69,21 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
     @Inject(OutboxSignal) private readonly signal: OutboxSignal,
     @Inject(HeartbeatPublisher) private readonly heartbeats: HeartbeatPublisher,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(AuthServiceEvents) private readonly events: AuthServiceEvents,
   ) {}
+
+  /**
+   * For readiness: whether this instance publishes (`active`: holds the relay lock), has checked the topics, and
+   * holds a connected producer. A standby instance has no producer: the active one publishes.
+   */
+  status(): { enabled: boolean; topicsReady: boolean; active: boolean; connected: boolean } {
+    return {
+      enabled: this.config.outbox.relayEnabled,
+      topicsReady: this.topicsReady,
+      active: this.lock?.held === true,
+      connected: this.producer !== undefined,
+    };
+  }
 
   /**
    * Starts the relay and waits (at most `outbox.startupWaitMs`) until the topics exist, so services started after
@@ -163,6 +178,7 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
         run[0].topic,
         run.map(({ key, value }) => ({ key, value })),
       );
+      this.published(run);
       await markOutboxSent(
         this.db,
         run.map((r) => r.id),
@@ -179,6 +195,11 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
     if (batch.length === batchSize) return 'more';
     await this.heartbeats.sendIfDue(producer, readAt);
     return 'drained';
+  }
+
+  private published(run: readonly UnsentOutboxRecord[]): void {
+    const ackedAt = this.clock.now();
+    this.events.emit('outbox.published', { topic: run[0].topic, createdAt: run.map((r) => r.createdAtMs), ackedAt });
   }
 
   /**

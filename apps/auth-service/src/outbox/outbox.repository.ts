@@ -27,18 +27,38 @@ export async function enqueueOutboxRecord(tx: SqlExecutor, record: Omit<OutboxRe
   return rows[0].id;
 }
 
+/** An unsent row of the outbox, with when it was written. */
+export interface UnsentOutboxRecord extends OutboxRecord {
+  /** `created_at` of the row (its transaction's start), epoch milliseconds. */
+  createdAtMs: number;
+}
+
 /**
  * The oldest unsent records, in id (commit) order.
  *
  * @example
  * const batch = await readUnsentOutbox(db, 100);
  */
-export async function readUnsentOutbox(db: SqlExecutor, limit: number): Promise<OutboxRecord[]> {
-  return db.query<OutboxRecord>(
-    `SELECT id::text AS id, topic, record_key AS key, value FROM outbox
-      WHERE sent_at IS NULL ORDER BY id LIMIT $1`,
+export async function readUnsentOutbox(db: SqlExecutor, limit: number): Promise<UnsentOutboxRecord[]> {
+  return db.query<UnsentOutboxRecord>(
+    `SELECT id::text AS id, topic, record_key AS key, value,
+            (extract(epoch FROM created_at) * 1000)::float8 AS "createdAtMs"
+       FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1`,
     [limit],
   );
+}
+
+/**
+ * How many rows wait to be published.
+ *
+ * @example
+ * const pending = await countUnsentOutbox(db);
+ */
+export async function countUnsentOutbox(db: SqlExecutor): Promise<number> {
+  const [row] = await db.query<{ pending: number }>(
+    'SELECT count(*)::float8 AS pending FROM outbox WHERE sent_at IS NULL',
+  );
+  return row.pending;
 }
 
 /**

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AuthenticatedClient } from '../clients/client-authenticator.service.js';
 import type { FormParams } from '../oauth/form-params.js';
 import { OAUTH_ERRORS, OAuthError } from '../oauth/oauth.error.js';
+import { AuthServiceEvents } from '../observability/auth-service.events.js';
 import { SessionIssuer } from '../sessions/session-issuer.service.js';
 import { UserAuthenticator } from '../users/user-authenticator.service.js';
 import { AccessTokenIssuer, type IssuedAccessToken } from './access-token.issuer.js';
@@ -53,6 +54,7 @@ export class TokenExchange {
     @Inject(ResourceServerRegistry) private readonly resourceServers: ResourceServerRegistry,
     @Inject(AccessTokenIssuer) private readonly issuer: AccessTokenIssuer,
     @Inject(SessionIssuer) private readonly sessions: SessionIssuer,
+    @Inject(AuthServiceEvents) private readonly events: AuthServiceEvents,
   ) {}
 
   /** `sourceAddress`: the request's address, logged with a failed login. */
@@ -73,6 +75,7 @@ export class TokenExchange {
       aud: issued.claims.aud,
       scope: issued.claims.scope,
     });
+    this.events.emit('token.issued', { grantType, clientId: client.id });
     return {
       access_token: issued.token,
       token_type: 'Bearer',
