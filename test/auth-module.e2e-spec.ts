@@ -4,6 +4,7 @@ import type { AbstractHttpAdapter } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { IsIn } from 'class-validator';
+import { Registry } from 'prom-client';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
@@ -20,6 +21,7 @@ import {
 } from '@app/events';
 import { ensureTopics, EventProducer, KafkaConnection } from '@app/events/kafka';
 import { callWithToken } from './support/oauth-client.js';
+import { parsePrometheusText } from './support/prometheus-text.js';
 import { uniqueKafkaSetup } from './support/services.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -271,5 +273,53 @@ describe.each<[string, () => AbstractHttpAdapter | undefined]>([
       body: { errorCode: 'ERR_TOKEN_REVOKED' },
     });
     expect(jwksRequestCount).toBe(jwksRequests);
+  });
+
+  it('serves GET /metrics without a token although every route is guarded, from the events it observed', async () => {
+    const response = await fetch(`${url}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const { samples } = parsePrometheusText(await response.text());
+    const total = (prefix: string) =>
+      [...samples].filter(([sample]) => sample.startsWith(prefix)).reduce((sum, [, count]) => sum + Number(count), 0);
+    expect(total('auth_token_verifications_total{result="rejected",code="ERR_TOKEN_MISSING"}')).toBeGreaterThanOrEqual(
+      1,
+    );
+    expect(total('auth_token_verifications_total{result="rejected",code="ERR_TOKEN_CLAIMS_INVALID"}')).toBe(1);
+    expect(total('auth_token_verifications_total{result="ok",code="OK"}')).toBeGreaterThanOrEqual(3);
+    const { dropped } = app.get(ResourceServer).status().revocations;
+    expect(dropped).toBeGreaterThanOrEqual(3);
+    expect(total(`auth_events_dropped_total{topic="${kafka.revocationsTopic}",`)).toBe(dropped);
+  });
+});
+
+describe('AuthModule with metrics: false', () => {
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        AuthModule.forRoot({
+          issuer: ISSUER,
+          audience: 'items-api',
+          jwksUri,
+          topics: { revocations: kafka.revocationsTopic, keys: kafka.keysTopic },
+          kafka: { brokers: kafka.brokers.split(','), clientId: 'items-api-no-metrics' },
+          metrics: false,
+        }),
+      ],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: ['error'] });
+    await app.listen(0, '127.0.0.1');
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('serves no /metrics, and still provides the registry for the app to serve', async () => {
+    const url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    expect((await fetch(`${url}/metrics`)).status).toBe(404);
+    expect(await app.get(Registry).metrics()).toContain('# TYPE auth_token_verifications_total counter');
   });
 });

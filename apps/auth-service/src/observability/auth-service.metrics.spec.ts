@@ -8,19 +8,10 @@ import { authServiceConfig, loadAuthServiceConfig } from '../config/auth-service
 import { configureApp } from '../configure-app.js';
 import { Database } from '../storage/database.js';
 import { CapturingLogger } from '../../../../test/support/capturing-logger.js';
+import { parsePrometheusText } from '../../../../test/support/prometheus-text.js';
 
 const DEMO = `Basic ${Buffer.from('demo-app:dev-only-demo-app-secret').toString('base64')}`;
 const ALICE = { username: 'alice', password: 'dev-only-alice-password' };
-
-/** The `/metrics` answer, one sample per entry: `name{labels}` → value; and its `# TYPE` lines. */
-function parse(text: string) {
-  const lines = text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
-  const samples = new Map(
-    lines.map((line) => [line.slice(0, line.lastIndexOf(' ')), line.slice(line.lastIndexOf(' ') + 1)]),
-  );
-  const types = new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map(([, name, type]) => [name, type]));
-  return { samples, types };
-}
 
 // Embedded Postgres and no relay (rows stay in the outbox); publishing and propagation are in test/metrics.e2e-spec.ts.
 describe('auth-service /metrics and /health (real module, embedded Postgres)', () => {
@@ -33,7 +24,7 @@ describe('auth-service /metrics and /health (real module, embedded Postgres)', (
   const metrics = async () => {
     const answer = await http().get('/metrics').expect(200);
     expect(answer.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
-    return parse(answer.text);
+    return parsePrometheusText(answer.text);
   };
 
   beforeAll(async () => {

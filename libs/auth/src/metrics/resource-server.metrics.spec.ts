@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
 import { encodeKeyEvent, encodeRevocationEvent, TOPICS } from '@app/events';
+import { parsePrometheusText } from '../../../../test/support/prometheus-text.js';
 import { NOW_S, REVOCATIONS, stackAt, stopStartedServers } from '../../../../test/support/resource-server-stack.js';
 import { registerResourceServerMetrics } from './resource-server.metrics.js';
 
@@ -11,21 +12,14 @@ async function measured(clock: { now: number }) {
   const stack = await stackAt(clock, { policy: 'open' });
   const registry = new Registry();
   registerResourceServerMetrics(stack.server, registry);
-  /** The registry's text output, one sample per entry: `name{labels}` → value. */
-  const samples = async (): Promise<Map<string, string>> => {
-    const lines = (await registry.metrics()).split('\n').filter((line) => line !== '' && !line.startsWith('#'));
-    return new Map(lines.map((line) => [line.slice(0, line.lastIndexOf(' ')), line.slice(line.lastIndexOf(' ') + 1)]));
-  };
+  const samples = async () => parsePrometheusText(await registry.metrics()).samples;
   return { ...stack, registry, samples };
 }
 
 describe('registerResourceServerMetrics', () => {
   it('registers exactly the names of DESIGN.md "Operability", with their types', async () => {
     const { registry } = await measured({ now: NOW_S * 1000 });
-    const types = [...(await registry.metrics()).matchAll(/^# TYPE (\S+) (\S+)$/gm)].map(([, name, type]) => [
-      name,
-      type,
-    ]);
+    const { types } = parsePrometheusText(await registry.metrics());
     expect(Object.fromEntries(types)).toEqual({
       auth_token_verifications_total: 'counter',
       auth_revocation_entries: 'gauge',
