@@ -195,7 +195,7 @@ describe('the packed library', () => {
 describe('a guarded route of the outside app (RFC 6750, as libs/auth/README.md documents)', () => {
   it('answers 200 to a token with the scope, the handler seeing its claims', async () => {
     const answer = await callWithToken(`${appUrl}/orders`, readToken);
-    expect(answer).toMatchObject({ status: 200, body: { orders: [], subject: CLIENTS.demo.id } });
+    expect(answer).toMatchObject({ status: 200, body: { orders: [], subject: `client:${CLIENTS.demo.id}` } });
   });
 
   it('answers 401 with a bare challenge when there is no token', async () => {

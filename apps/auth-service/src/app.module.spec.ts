@@ -137,7 +137,7 @@ describe('AppModule (real module, embedded Postgres)', () => {
       expect(protectedHeader).toEqual({ alg: 'ES256', kid: jwks.keys[0]!.kid, typ: 'at+jwt' });
       expect(payload).toMatchObject({
         iss: ISSUER,
-        sub: DEMO.id,
+        sub: `client:${DEMO.id}`,
         aud: ['orders-service'],
         client_id: DEMO.id,
         scope: 'orders:read',
