@@ -5,7 +5,7 @@ import {
   parseHeartbeatEvent,
   parseKeyEvent,
   parseRevocationEvent,
-  REVOCATION_EVENT_TYPES,
+  REVOCATION_EVENT_TARGETS,
   silentEventLogger,
   type EventLogger,
   type EventSource,
@@ -308,7 +308,7 @@ export class ResourceServer {
       this.checkCapacity();
     };
     return {
-      ...Object.fromEntries(Object.values(REVOCATION_EVENT_TYPES).map((type) => [type, apply])),
+      ...Object.fromEntries(Object.keys(REVOCATION_EVENT_TARGETS).map((type) => [type, apply])),
       [EVENT_TYPES.heartbeat]: (event: VerifiedSecurityEvent) => this.applyHeartbeat(parseHeartbeatEvent(event)),
     };
   }

@@ -1,6 +1,7 @@
 /**
  * Event type URIs carried in the `events` claim of our Security Event Tokens (RFC 8417).
- * CAEP's session-revoked is used where it fits; the rest are our own documented URNs (see libs/events/README.md).
+ * The CAEP types are used where they fit (session-revoked; credential-change and token-claims-change for a subject
+ * cut-off caused by a change of the user); the rest are our own documented URNs (see libs/events/README.md).
  * `heartbeat` is no state change: the auth service's relay sends it on the revocations topic at a fixed interval so
  * consumers can tell a quiet stream from a lost one.
  *
@@ -13,6 +14,8 @@ export const EVENT_TYPES = {
   tokenRevoked: 'urn:auth-layer:secevent:token-revoked',
   sessionRevoked: 'https://schemas.openid.net/secevent/caep/event-type/session-revoked',
   subjectRevoked: 'urn:auth-layer:secevent:subject-revoked',
+  credentialChange: 'https://schemas.openid.net/secevent/caep/event-type/credential-change',
+  tokenClaimsChange: 'https://schemas.openid.net/secevent/caep/event-type/token-claims-change',
   clientRevoked: 'urn:auth-layer:secevent:client-revoked',
   keyRevoked: 'urn:auth-layer:secevent:key-revoked',
   keyPublished: 'urn:auth-layer:secevent:key-published',

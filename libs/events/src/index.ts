@@ -10,9 +10,12 @@ export {
   type VerifySecurityEventOptions,
 } from './security-event.verifier.js';
 export {
+  REVOCATION_EVENT_TARGETS,
   REVOCATION_EVENT_TYPES,
+  revocationEventType,
   revocationRecordKey,
   type Revocation,
+  type RevocationEventType,
   type RevocationTargetType,
   type VerifiedRevocation,
 } from './revocation.js';

@@ -1,11 +1,16 @@
-import { REVOCATION_EVENT_TYPES, REVOCATION_TARGET_TYPES, type Revocation } from './revocation.js';
+import {
+  REVOCATION_EVENT_TARGETS,
+  REVOCATION_TARGET_TYPES,
+  revocationEventType,
+  type Revocation,
+} from './revocation.js';
 import type { RevocationEventPayload } from './revocation-event.parser.js';
 import { EVENT_LIMITS, isEventId, isNumericDate, isReason } from './security-event-token.js';
 import { encodeSecurityEvent, type EncodeEventOptions } from './security-event.encoder.js';
 
 /**
- * Signs a revocation as a Security Event Token whose one event has the type URI of its target type
- * ({@link REVOCATION_EVENT_TYPES}). Throws a `TypeError` for an invalid revocation or options (programmer misuse).
+ * Signs a revocation as a Security Event Token whose one event has the revocation's `eventType`, by default the
+ * type URI of its target type ({@link revocationEventType}). Throws a `TypeError` for an invalid revocation or options (programmer misuse).
  *
  * @example
  * ```ts
@@ -26,12 +31,15 @@ export async function encodeRevocationEvent(revocation: Revocation, options: Enc
     expires_at: expiresAt,
     ...(reason === undefined ? {} : { reason }),
   };
-  return encodeSecurityEvent(REVOCATION_EVENT_TYPES[target.type], payload, options);
+  return encodeSecurityEvent(revocationEventType(revocation), payload, options);
 }
 
 function assertRevocation(revocation: Revocation): void {
-  const { target, revokedAt, expiresAt, reason } = revocation ?? {};
+  const { target, revokedAt, expiresAt, reason, eventType } = revocation ?? {};
   if (!REVOCATION_TARGET_TYPES.includes(target?.type)) throw new TypeError('"revocation.target.type" is invalid');
+  if (eventType !== undefined && REVOCATION_EVENT_TARGETS[eventType] !== target.type) {
+    throw new TypeError('"revocation.eventType" is not an event type of its target type');
+  }
   if (!isEventId(target.value)) throw new TypeError('"revocation.target.value" must be a string of 1..256 characters');
   if (!isNumericDate(revokedAt)) throw new TypeError('"revocation.revokedAt" must be a NumericDate (integer s)');
   if (!isNumericDate(expiresAt) || expiresAt < revokedAt) {

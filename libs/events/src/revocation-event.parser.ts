@@ -1,7 +1,9 @@
 import { failEvent } from './event-verification.error.js';
 import {
+  REVOCATION_EVENT_TARGETS,
   REVOCATION_EVENT_TYPES,
   REVOCATION_TARGET_TYPES,
+  type RevocationEventType,
   type RevocationTargetType,
   type VerifiedRevocation,
 } from './revocation.js';
@@ -31,7 +33,8 @@ export interface RevocationEventPayload {
 
 /**
  * Reads the revocation out of a verified event (types, lengths, integer NumericDates, `expires_at >= revoked_at`,
- * the event type URI matching `target_type`). An already expired revocation is still returned: pruning is the
+ * the event type URI carrying `target_type`, see {@link REVOCATION_EVENT_TARGETS}: CAEP credential-change and
+ * token-claims-change are `sub` cut-offs). `eventType` is set when the URI is not the target type's default. An already expired revocation is still returned: pruning is the
  * consumer's job. Throws {@link EventVerificationError} (`ERR_EVENT_CLAIMS_INVALID`) for a bad payload.
  *
  * @example
@@ -41,7 +44,7 @@ export interface RevocationEventPayload {
  */
 export function parseRevocationEvent(event: VerifiedSecurityEvent): VerifiedRevocation {
   const { subject, target_type: targetType, revoked_at: revokedAt, expires_at: expiresAt, reason } = event.payload;
-  if (!isTargetType(targetType) || REVOCATION_EVENT_TYPES[targetType] !== event.type) {
+  if (!isTargetType(targetType) || REVOCATION_EVENT_TARGETS[event.type as RevocationEventType] !== targetType) {
     failEvent('ERR_EVENT_CLAIMS_INVALID', '"target_type" does not match the event type');
   }
   if (!isPlainObject(subject) || subject.format !== 'opaque' || !isEventId(subject.id)) {
@@ -55,6 +58,7 @@ export function parseRevocationEvent(event: VerifiedSecurityEvent): VerifiedRevo
     revokedAt,
     expiresAt,
     ...(reason === undefined ? {} : { reason }),
+    ...(REVOCATION_EVENT_TYPES[targetType] === event.type ? {} : { eventType: event.type as RevocationEventType }),
     eventId: event.eventId,
     issuedAt: event.issuedAt,
   };

@@ -8,7 +8,13 @@ import { parseRevocationEvent } from './revocation-event.parser.js';
 import type { EventSigner } from './security-event.encoder.js';
 import { verifySecurityEvent, type VerifySecurityEventOptions } from './security-event.verifier.js';
 import { TOPIC_EVENT_TYPES } from './topics.js';
-import { REVOCATION_EVENT_TYPES, revocationRecordKey, type Revocation } from './revocation.js';
+import {
+  REVOCATION_EVENT_TARGETS,
+  REVOCATION_EVENT_TYPES,
+  revocationEventType,
+  revocationRecordKey,
+  type Revocation,
+} from './revocation.js';
 
 const ISSUER = 'http://127.0.0.1:3000';
 const NOW_MS = 1_790_000_000_123;
@@ -132,6 +138,33 @@ describe('revocation SET round trip', () => {
     });
   });
 
+  it.each([EVENT_TYPES.credentialChange, EVENT_TYPES.tokenClaimsChange, EVENT_TYPES.subjectRevoked] as const)(
+    'a sub cut-off travels under %s when asked and decodes back as a sub cut-off of that type',
+    async (uri) => {
+      const input: Revocation = { ...revocation, target: { type: 'sub', value: 'user-1' }, eventType: uri };
+      const jws = await encode(input);
+      const payload = JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString());
+      expect(Object.keys(payload.events)).toEqual([uri]);
+      expect(payload.events[uri]).toMatchObject({ subject: { format: 'opaque', id: 'user-1' }, target_type: 'sub' });
+      const decoded = await decodeRevocationEvent(jws, decodeOptions());
+      // The default URI of the target type decodes without eventType (absent = the default), the CAEP ones with it.
+      const expected = uri === EVENT_TYPES.subjectRevoked ? { ...revocation, target: input.target } : input;
+      expect(decoded).toEqual({ ...expected, eventId: 'evt-1', issuedAt: NOW_S });
+      expect(revocationEventType(decoded)).toBe(uri);
+    },
+  );
+
+  it('carries both CAEP change types on the revocations topic, and only as sub cut-offs', () => {
+    expect(TOPIC_EVENT_TYPES.revocations.has(EVENT_TYPES.credentialChange)).toBe(true);
+    expect(TOPIC_EVENT_TYPES.revocations.has(EVENT_TYPES.tokenClaimsChange)).toBe(true);
+    expect(TOPIC_EVENT_TYPES.keys.has(EVENT_TYPES.credentialChange)).toBe(false);
+    expect(
+      Object.entries(REVOCATION_EVENT_TARGETS)
+        .filter(([, target]) => target === 'sub')
+        .map(([uri]) => uri),
+    ).toEqual([EVENT_TYPES.subjectRevoked, EVENT_TYPES.credentialChange, EVENT_TYPES.tokenClaimsChange]);
+  });
+
   it('hands kid and alg to resolveKey', async () => {
     const resolveKey = jest.fn(async (_header: { kid: string; alg: string }) => keys.publicKey);
     await decodeRevocationEvent(await encode(), decodeOptions({ resolveKey }));
@@ -196,6 +229,7 @@ describe('the generic check and the revocation parser reject', () => {
       },
     },
   });
+  const subjectChange = { subject: { format: 'opaque', id: 'user-1' }, revoked_at: 1, expires_at: 2 };
   const otherEvent = (uri: string): Record<string, unknown> =>
     claims({
       events: { [uri]: { subject: { format: 'opaque', id: 'a' }, target_type: 'jti', revoked_at: 1, expires_at: 2 } },
@@ -231,6 +265,15 @@ describe('the generic check and the revocation parser reject', () => {
     ['unknown event type', () => sign(otherEvent('urn:example:other')), 'ERR_EVENT_TYPE_UNKNOWN'],
     ['a key lifecycle event', () => sign(otherEvent(EVENT_TYPES.keyPublished)), 'ERR_EVENT_TYPE_UNKNOWN'],
     ['target_type not matching the URI', () => sign(claims({}, { target_type: 'jti' })), 'ERR_EVENT_CLAIMS_INVALID'],
+    ...[EVENT_TYPES.credentialChange, EVENT_TYPES.tokenClaimsChange].flatMap((uri) =>
+      (['jti', 'sid', 'client', 'kid'] as const).map(
+        (targetType): [string, () => Promise<string>, EventVerificationErrorCode] => [
+          `${uri} carrying a ${targetType} target`,
+          () => sign(claims({ events: { [uri]: { ...subjectChange, target_type: targetType } } })),
+          'ERR_EVENT_CLAIMS_INVALID',
+        ],
+      ),
+    ),
     ['unknown target_type', () => sign(claims({}, { target_type: 'user' })), 'ERR_EVENT_CLAIMS_INVALID'],
     [
       'subject not opaque',
@@ -333,6 +376,13 @@ describe('options are checked with TypeError', () => {
     ['fractional revokedAt', { ...revocation, revokedAt: 1.5 }, signer],
     ['empty target value', { ...revocation, target: { type: 'jti', value: '' } }, signer],
     ['unknown target type', { ...revocation, target: { type: 'user', value: 'x' } }, signer],
+    ['a CAEP change type for a sid target', { ...revocation, eventType: EVENT_TYPES.credentialChange }, signer],
+    [
+      'a sub event type for a client target',
+      { ...revocation, target: { type: 'client', value: 'c' }, eventType: EVENT_TYPES.tokenClaimsChange },
+      signer,
+    ],
+    ['an unknown event type', { ...revocation, eventType: 'urn:example:other' }, signer],
   ] as [string, Revocation, EventSigner][])('encode with %s', async (_name, input, badSigner) => {
     await expect(
       encodeRevocationEvent(input, { issuer: ISSUER, audience: 'orders-service', signer: badSigner }),

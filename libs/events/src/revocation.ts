@@ -22,7 +22,8 @@ export type RevocationTargetType = 'jti' | 'sid' | 'sub' | 'client' | 'kid';
 export const REVOCATION_TARGET_TYPES: readonly RevocationTargetType[] = ['jti', 'sid', 'sub', 'client', 'kid'];
 
 /**
- * The event type URI that carries a revocation of each target type.
+ * The event type URI that carries a revocation of each target type by default (see {@link REVOCATION_EVENT_TARGETS}
+ * for the others a `sub` cut-off may travel as).
  *
  * @example
  * ```ts
@@ -38,6 +39,37 @@ export const REVOCATION_EVENT_TYPES = {
 } as const satisfies Record<RevocationTargetType, string>;
 
 /**
+ * Every event type URI a revocation may travel as, with the target type it carries: the default of each target type
+ * ({@link REVOCATION_EVENT_TYPES}), and for a `sub` cut-off caused by a change of the user the CAEP types
+ * `credential-change` (password changed, user disabled) and `token-claims-change` (roles changed). Consumers apply
+ * all three `sub` types alike: a subject cut-off.
+ *
+ * @example
+ * ```ts
+ * REVOCATION_EVENT_TARGETS[EVENT_TYPES.credentialChange]; // 'sub'
+ * ```
+ */
+export const REVOCATION_EVENT_TARGETS = {
+  [EVENT_TYPES.tokenRevoked]: 'jti',
+  [EVENT_TYPES.sessionRevoked]: 'sid',
+  [EVENT_TYPES.subjectRevoked]: 'sub',
+  [EVENT_TYPES.credentialChange]: 'sub',
+  [EVENT_TYPES.tokenClaimsChange]: 'sub',
+  [EVENT_TYPES.clientRevoked]: 'client',
+  [EVENT_TYPES.keyRevoked]: 'kid',
+} as const satisfies Record<string, RevocationTargetType>;
+
+/**
+ * Any event type URI a revocation may travel as (a key of {@link REVOCATION_EVENT_TARGETS}).
+ *
+ * @example
+ * ```ts
+ * const type: RevocationEventType = EVENT_TYPES.tokenClaimsChange;
+ * ```
+ */
+export type RevocationEventType = keyof typeof REVOCATION_EVENT_TARGETS;
+
+/**
  * What was revoked and for how long it matters.
  *
  * @example
@@ -47,6 +79,7 @@ export const REVOCATION_EVENT_TYPES = {
  *   revokedAt: 1_790_000_000, // tokens with iat <= revokedAt are refused
  *   expiresAt: 1_790_000_300, // consumers prune the entry after this
  *   reason: 'password changed',
+ *   eventType: EVENT_TYPES.credentialChange, // optional: subject-revoked by default for a `sub` target
  * };
  * ```
  */
@@ -60,6 +93,23 @@ export interface Revocation {
   /** NumericDate (s): until when the revocation matters (exp of the longest token it can hit). */
   expiresAt: number;
   reason?: string;
+  /**
+   * The event type URI it travels as; it must carry the target type ({@link REVOCATION_EVENT_TARGETS}). Absent: the
+   * target type's default ({@link REVOCATION_EVENT_TYPES}).
+   */
+  eventType?: RevocationEventType;
+}
+
+/**
+ * The event type URI a revocation travels as: its own `eventType`, else its target type's default.
+ *
+ * @example
+ * ```ts
+ * revocationEventType({ target: { type: 'sub', value: 'u-1' }, revokedAt, expiresAt }); // subject-revoked
+ * ```
+ */
+export function revocationEventType(revocation: Revocation): RevocationEventType {
+  return revocation.eventType ?? REVOCATION_EVENT_TYPES[revocation.target.type];
 }
 
 /**

@@ -1,5 +1,5 @@
 import { EVENT_TYPES } from './event-types.js';
-import { REVOCATION_EVENT_TYPES } from './revocation.js';
+import { REVOCATION_EVENT_TARGETS } from './revocation.js';
 import { KEY_EVENT_TYPES } from './signing-key.js';
 
 /**
@@ -24,7 +24,7 @@ export const TOPICS = { revocations: 'auth.revocations.v1', keys: 'auth.keys.v1'
  * ```
  */
 export const TOPIC_EVENT_TYPES: Readonly<Record<keyof typeof TOPICS, ReadonlySet<string>>> = {
-  revocations: new Set([...Object.values(REVOCATION_EVENT_TYPES), EVENT_TYPES.heartbeat]),
+  revocations: new Set([...Object.keys(REVOCATION_EVENT_TARGETS), EVENT_TYPES.heartbeat]),
   keys: new Set(Object.values(KEY_EVENT_TYPES)),
 };
 

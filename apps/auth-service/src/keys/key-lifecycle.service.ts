@@ -7,6 +7,7 @@ import {
   type KeyLifecycleEvent,
   type Revocation,
   type SigningKeyState,
+  type RevocationEventType,
 } from '@app/events';
 import { AUDIT_EVENTS, AuditLog, type AuditEventType } from '../audit/audit-log.service.js';
 import { Clock, toNumericDate } from '../common/clock.js';
@@ -370,9 +371,10 @@ export class KeyLifecycle {
       revoked: string;
       expires: string;
       reason: string | null;
+      event_type: RevocationEventType | null;
     }>(
       `SELECT target_type AS type, target_value AS value, extract(epoch FROM revoked_at)::bigint::text AS revoked,
-              extract(epoch FROM expires_at)::bigint::text AS expires, reason
+              extract(epoch FROM expires_at)::bigint::text AS expires, reason, event_type
          FROM revocations WHERE expires_at > to_timestamp($1)`,
       [toNumericDate(this.clock.now()) - AUTH_DEFAULTS.maxClockToleranceSeconds],
     );
@@ -381,6 +383,7 @@ export class KeyLifecycle {
       revokedAt: Number(row.revoked),
       expiresAt: Number(row.expires),
       ...(row.reason === null ? {} : { reason: row.reason }),
+      ...(row.event_type === null ? {} : { eventType: row.event_type }),
     }));
     const others = live.filter((r) => !(r.target.type === 'kid' && r.target.value === keyRevocation.target.value));
     for (const revocation of [keyRevocation, ...others]) {

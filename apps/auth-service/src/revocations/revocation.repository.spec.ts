@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Revocation } from '@app/events';
+import { EVENT_TYPES, type Revocation } from '@app/events';
 import { defaultMigrationsDir, readMigrations, runMigrations } from '../storage/migration.runner.js';
 import { PgliteDatabase } from '../storage/pglite.database.js';
 import { upsertRevocation } from './revocation.repository.js';
@@ -44,6 +44,19 @@ describe('upsertRevocation', () => {
       `SELECT extract(epoch FROM revoked_at)::bigint::text AS revoked FROM revocations WHERE target_value = 'user-2'`,
     );
     expect(rows).toEqual([{ revoked: String(T + 10) }]);
+  });
+
+  it('stores the event type a revocation travels as, the latest revocation of the target setting it', async () => {
+    const credentialChange = { ...revocation('sub', 'user-3', T, T + 300), eventType: EVENT_TYPES.credentialChange };
+    await expect(upsertRevocation(db, credentialChange, 'admin')).resolves.toEqual(credentialChange);
+    const claimsChange = { ...revocation('sub', 'user-3', T + 1, T + 301), eventType: EVENT_TYPES.tokenClaimsChange };
+    await expect(upsertRevocation(db, claimsChange, 'admin')).resolves.toEqual(claimsChange);
+    // An admin subject revocation travels as the default (subject-revoked): no event type stored.
+    await expect(upsertRevocation(db, revocation('sub', 'user-3', T + 2, T + 302), 'admin')).resolves.toEqual(
+      revocation('sub', 'user-3', T + 2, T + 302),
+    );
+    const rows = await db.query(`SELECT event_type FROM revocations WHERE target_value = 'user-3'`);
+    expect(rows).toEqual([{ event_type: null }]);
   });
 
   it('changes a token, session or key revocation only when its expiry grows', async () => {

@@ -1,9 +1,10 @@
-import type { Revocation } from '@app/events';
+import type { Revocation, RevocationEventType } from '@app/events';
 import type { SqlExecutor } from '../storage/database.js';
 
 interface StoredRow {
   revoked: string;
   expires: string;
+  event_type: RevocationEventType | null;
 }
 
 /**
@@ -12,7 +13,8 @@ interface StoredRow {
  * for `sub` and `client`, tokens issued at or before it are refused) and its expiry forward, never back; so a second
  * revocation of a subject after a later login refuses that login's tokens too, while a replayed older one is a no-op.
  * For `jti`, `sid` and `kid` the cut-off means nothing (every token with that id, session or key is hit): only a
- * later expiry changes them.
+ * later expiry changes them. The event type (`eventType`, `NULL` for the target type's default) is the latest
+ * revocation's: the event the caller enqueues next replaces the previous one on the compacted topic.
  *
  * @example
  * const stored = await upsertRevocation(tx, revocation, 'admin-cli');
@@ -23,19 +25,21 @@ export async function upsertRevocation(
   revocation: Revocation,
   requestedBy: string,
 ): Promise<Revocation | undefined> {
-  const { target, revokedAt, expiresAt, reason } = revocation;
+  const { target, revokedAt, expiresAt, reason, eventType } = revocation;
   const rows = await tx.query<StoredRow>(
-    `INSERT INTO revocations AS r (target_type, target_value, revoked_at, expires_at, reason, requested_by)
-     VALUES ($1, $2, to_timestamp($3), to_timestamp($4), $5, $6)
+    `INSERT INTO revocations AS r (target_type, target_value, revoked_at, expires_at, reason, requested_by, event_type)
+     VALUES ($1, $2, to_timestamp($3), to_timestamp($4), $5, $6, $7)
      ON CONFLICT (target_type, target_value) DO UPDATE
        SET revoked_at = GREATEST(r.revoked_at, EXCLUDED.revoked_at),
            expires_at = GREATEST(r.expires_at, EXCLUDED.expires_at),
            reason = EXCLUDED.reason,
-           requested_by = EXCLUDED.requested_by
+           requested_by = EXCLUDED.requested_by,
+           event_type = EXCLUDED.event_type
        WHERE EXCLUDED.expires_at > r.expires_at
           OR (r.target_type IN ('sub', 'client') AND EXCLUDED.revoked_at > r.revoked_at)
-     RETURNING extract(epoch FROM revoked_at)::bigint::text AS revoked, extract(epoch FROM expires_at)::bigint::text AS expires`,
-    [target.type, target.value, revokedAt, expiresAt, reason ?? null, requestedBy],
+     RETURNING extract(epoch FROM revoked_at)::bigint::text AS revoked, extract(epoch FROM expires_at)::bigint::text AS expires,
+               event_type`,
+    [target.type, target.value, revokedAt, expiresAt, reason ?? null, requestedBy, eventType ?? null],
   );
   const row = rows[0];
   if (row === undefined) return undefined;
@@ -44,5 +48,6 @@ export async function upsertRevocation(
     revokedAt: Number(row.revoked),
     expiresAt: Number(row.expires),
     ...(reason === undefined ? {} : { reason }),
+    ...(row.event_type === null ? {} : { eventType: row.event_type }),
   };
 }
