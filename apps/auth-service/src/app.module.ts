@@ -6,6 +6,8 @@ import { adminAuthOptions } from './admin/admin-auth.options.js';
 import { AdminAuditController } from './admin/admin-audit.controller.js';
 import { AdminCallAuditor } from './admin/admin-call.auditor.js';
 import { AdminKeysController } from './admin/admin-keys.controller.js';
+import { AdminRevocationsController } from './admin/admin-revocations.controller.js';
+import { AdminUsersController } from './admin/admin-users.controller.js';
 import { ClientAuthenticator } from './clients/client-authenticator.service.js';
 import { authServiceConfig } from './config/auth-service.config.js';
 import { DiscoveryController } from './discovery/discovery.controller.js';
@@ -23,6 +25,7 @@ import { HeartbeatPublisher } from './outbox/heartbeat.publisher.js';
 import { OutboxRelay } from './outbox/outbox.relay.js';
 import { LoginBackoff } from './rate-limits/login-backoff.service.js';
 import { rateLimitOptions } from './rate-limits/rate-limit.options.js';
+import { AdminRevocations } from './revocations/admin-revocations.service.js';
 import { RevocationController } from './revocations/revocation.controller.js';
 import { RevocationRecorder } from './revocations/revocation.recorder.js';
 import { RefreshTokenIntrospector } from './sessions/refresh-token.introspector.js';
@@ -34,6 +37,7 @@ import { IssuedTokenVerifier } from './tokens/issued-token.verifier.js';
 import { IntrospectionController } from './tokens/introspection.controller.js';
 import { TokenExchange } from './tokens/token-exchange.service.js';
 import { TokenController } from './tokens/token.controller.js';
+import { UserAdministration } from './users/user-administration.service.js';
 import { UserAuthenticator } from './users/user-authenticator.service.js';
 
 /**
@@ -76,6 +80,8 @@ import { UserAuthenticator } from './users/user-authenticator.service.js';
     HealthController,
     AdminKeysController,
     AdminAuditController,
+    AdminRevocationsController,
+    AdminUsersController,
   ],
   providers: [
     AuthServiceEvents,
@@ -96,6 +102,8 @@ import { UserAuthenticator } from './users/user-authenticator.service.js';
     SessionIssuer,
     RefreshTokenIntrospector,
     TokenRevocation,
+    AdminRevocations,
+    UserAdministration,
     AdminCallAuditor,
     { provide: APP_FILTER, useClass: OAuthExceptionFilter },
   ],

@@ -10,7 +10,14 @@ import { SIGNING_ALGORITHMS } from '../keys/signing-key.generator.js';
  * - `ERR_KID_INVALID`: a `kid` longer than 256 characters;
  * - `ERR_AUDIT_TYPE_UNKNOWN`: `type` is not in the audit vocabulary (`AUDIT_EVENTS`);
  * - `ERR_AUDIT_SINCE_INVALID`: `since` is neither an RFC 3339 date-time nor a NumericDate;
- * - `ERR_AUDIT_LIMIT_INVALID`: `limit` is not an integer from 1 to 1000.
+ * - `ERR_AUDIT_LIMIT_INVALID`: `limit` is not an integer from 1 to 1000;
+ * - `ERR_REVOCATION_TYPE_INVALID`: `type` is not `token`, `session`, `subject` or `client`;
+ * - `ERR_REVOCATION_VALUE_INVALID`: `value` missing, not a string, or not 1 to 256 visible ASCII characters;
+ * - `ERR_USERNAME_INVALID`: `username` missing, not a string, or not 1 to 128 visible characters;
+ * - `ERR_PASSWORD_INVALID`: `password` missing, not a string, or not 8 to 1024 characters;
+ * - `ERR_ROLES_INVALID`: `roles` not an array of at most 64 strings of 1 to 128 characters;
+ * - `ERR_DISABLED_INVALID`: `disabled` not a boolean;
+ * - `ERR_USER_ID_INVALID`: a user `id` longer than 256 characters.
  */
 export const ADMIN_REQUEST_ERROR_CODES = [
   'ERR_CONTENT_TYPE_UNSUPPORTED',
@@ -22,6 +29,13 @@ export const ADMIN_REQUEST_ERROR_CODES = [
   'ERR_AUDIT_TYPE_UNKNOWN',
   'ERR_AUDIT_SINCE_INVALID',
   'ERR_AUDIT_LIMIT_INVALID',
+  'ERR_REVOCATION_TYPE_INVALID',
+  'ERR_REVOCATION_VALUE_INVALID',
+  'ERR_USERNAME_INVALID',
+  'ERR_PASSWORD_INVALID',
+  'ERR_ROLES_INVALID',
+  'ERR_DISABLED_INVALID',
+  'ERR_USER_ID_INVALID',
 ] as const;
 export type AdminRequestErrorCode = (typeof ADMIN_REQUEST_ERROR_CODES)[number];
 
@@ -36,6 +50,13 @@ const MESSAGES: Record<AdminRequestErrorCode, string> = {
   ERR_AUDIT_TYPE_UNKNOWN: '"type" must be an audit event type',
   ERR_AUDIT_SINCE_INVALID: '"since" must be an RFC 3339 date-time with an offset, or a NumericDate',
   ERR_AUDIT_LIMIT_INVALID: '"limit" must be an integer from 1 to 1000',
+  ERR_REVOCATION_TYPE_INVALID: '"type" must be one of token, session, subject, client',
+  ERR_REVOCATION_VALUE_INVALID: '"value" must be a string of 1 to 256 visible ASCII characters',
+  ERR_USERNAME_INVALID: '"username" must be a string of 1 to 128 visible characters',
+  ERR_PASSWORD_INVALID: '"password" must be a string of 8 to 1024 characters',
+  ERR_ROLES_INVALID: '"roles" must be an array of at most 64 role names',
+  ERR_DISABLED_INVALID: '"disabled" must be a boolean',
+  ERR_USER_ID_INVALID: '"id" must be at most 256 characters',
 };
 
 /**

@@ -4,6 +4,7 @@ import {
   Get,
   Header,
   HttpCode,
+  Patch,
   Post,
   UseFilters,
   UseGuards,
@@ -47,13 +48,17 @@ export function AdminController(path: string): ClassDecorator {
   );
 }
 
+const ROUTE_METHODS = { GET: Get, POST: Post, PATCH: Patch } as const;
+
 /**
- * One admin route: 200 on success (also for `POST`: nothing is created at the request URL) and
- * `Cache-Control: no-store` (keys and audit entries are not for caches).
+ * One admin route: `status` on success (default 200, also for `POST` when nothing is created at the request URL:
+ * 201 for a created resource, 202 for a change that reaches the services through the outbox) and
+ * `Cache-Control: no-store` (keys, users and audit entries are not for caches).
  *
  * @example
  * @AdminEndpoint('POST', 'rotate') rotate(…) { … }
+ * @AdminEndpoint('POST', undefined, 201) create(…) { … }
  */
-export function AdminEndpoint(method: 'GET' | 'POST', path?: string): MethodDecorator {
-  return applyDecorators(method === 'GET' ? Get(path) : Post(path), HttpCode(200), Header('Cache-Control', 'no-store'));
+export function AdminEndpoint(method: keyof typeof ROUTE_METHODS, path?: string, status = 200): MethodDecorator {
+  return applyDecorators(ROUTE_METHODS[method](path), HttpCode(status), Header('Cache-Control', 'no-store'));
 }

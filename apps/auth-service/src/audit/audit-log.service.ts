@@ -28,6 +28,22 @@ export const AUDIT_EVENTS = {
    * came back).
    */
   sessionRevoked: 'session.revoked',
+  /**
+   * A subject's cut-off moved to `revokedAt`: every token of the user issued at or before it is refused everywhere,
+   * and the user's sessions ended (`sub`, `reason`, `sessionsEnded`, `cause`: `admin` for `POST /admin/revocations`,
+   * else the members of the user that changed, `password`, `disabled`, `roles`, with `eventType` the CAEP URI).
+   */
+  subjectRevoked: 'subject.revoked',
+  /** A client's cut-off moved to `revokedAt`, its sessions ended (`clientId`, `reason`, `sessionsEnded`). */
+  clientRevoked: 'client.revoked',
+  /** A user was created (`id`, `roles`; never the password). */
+  userCreated: 'user.created',
+  /** `POST /admin/revocations` (`type`, `value`, `reason`; `revokedAt` after it). */
+  adminRevocationsCreate: 'admin.revocations.create',
+  /** `POST /admin/users` (`roles`; `id` after it). */
+  adminUsersCreate: 'admin.users.create',
+  /** `PATCH /admin/users/{id}` (`id`, `asked` and `changed`: member names, never a value such as the password). */
+  adminUsersUpdate: 'admin.users.update',
   /** `GET /admin/keys` (`count`). */
   adminKeysList: 'admin.keys.list',
   /** `POST /admin/keys/rotate` (`alg` asked for; `current`, `next`, `previous` after it). */

@@ -51,3 +51,23 @@ export async function upsertRevocation(
     ...(row.event_type === null ? {} : { eventType: row.event_type }),
   };
 }
+
+/**
+ * The latest subject or client cut-off of `targets` at or after `sinceS` (NumericDate), or `undefined`: a token whose
+ * `iat` is not above it would be refused at once (a cut-off hits `iat <= revokedAt`).
+ *
+ * @example
+ * const cutOff = await latestCutOff(tx, [{ type: 'sub', value: userId }, { type: 'client', value: clientId }], nowS);
+ */
+export async function latestCutOff(
+  executor: SqlExecutor,
+  targets: readonly { type: 'sub' | 'client'; value: string }[],
+  sinceS: number,
+): Promise<number | undefined> {
+  const [row] = await executor.query<{ cut_off: string | null }>(
+    `SELECT extract(epoch FROM max(revoked_at))::bigint::text AS cut_off FROM revocations
+      WHERE revoked_at >= to_timestamp($3) AND (target_type, target_value) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+    [targets.map((t) => t.type), targets.map((t) => t.value), sinceS],
+  );
+  return row?.cut_off == null ? undefined : Number(row.cut_off);
+}

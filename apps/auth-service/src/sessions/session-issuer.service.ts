@@ -137,12 +137,15 @@ export class SessionIssuer {
       await endSessions(tx, { sid }, SESSION_END_REASONS.userDisabled, nowS);
       return { kind: 'refused', reason: 'user disabled', sid };
     }
-    const issued = await this.issuer.issue({
-      clientId: client.id,
-      subject: session.userId,
-      grant: await this.refreshedGrant(tx, session, client, user.scopes, params),
-      session: { sid, authTime: session.authTime },
-    });
+    const issued = await this.issuer.issue(
+      {
+        clientId: client.id,
+        subject: session.userId,
+        grant: await this.refreshedGrant(tx, session, client, user.scopes, params),
+        session: { sid, authTime: session.authTime },
+      },
+      tx,
+    );
     let refreshToken: string | undefined;
     if (use === 'rotate') {
       refreshToken = generateRefreshToken();

@@ -11,7 +11,8 @@ import { endSessions, SESSION_END_REASONS } from './session-end.js';
 import { findRefreshToken, type SessionState } from './session.repository.js';
 
 /** Why a session is revoked (not merely ended): its access tokens must be refused at once too. */
-export type SessionRevocationReason = typeof SESSION_END_REASONS.logout | typeof SESSION_END_REASONS.refreshTokenReuse;
+export type SessionRevocationReason =
+  typeof SESSION_END_REASONS.logout | typeof SESSION_END_REASONS.refreshTokenReuse | typeof SESSION_END_REASONS.revoked;
 
 /**
  * Revokes a whole session: ends it (its refresh tokens die with it) and records ONE `sid` revocation — a CAEP
@@ -33,8 +34,18 @@ export class SessionRevoker {
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  /** Inside the caller's transaction, which holds the session row; the caller wakes the relay after commit. */
-  async revoke(tx: SqlExecutor, session: SessionState, reason: SessionRevocationReason, actor: string): Promise<void> {
+  /**
+   * Inside the caller's transaction, which holds the session row; the caller wakes the relay after commit. `why`: the
+   * audited reason, when it says more than `reason` (an admin's text). Returns the recorded revocation, `undefined`
+   * when it changed nothing (the session was revoked before, until as late).
+   */
+  async revoke(
+    tx: SqlExecutor,
+    session: SessionState,
+    reason: SessionRevocationReason,
+    actor: string,
+    why: string = reason,
+  ): Promise<Revocation | undefined> {
     const nowS = this.clock.now() / 1000;
     await endSessions(tx, { sid: session.sid }, reason, nowS);
     const revokedAt = Math.floor(nowS);
@@ -43,12 +54,12 @@ export class SessionRevoker {
       revokedAt,
       // Resource servers keep the entry for their clock tolerance beyond it, as for a token revocation.
       expiresAt: Math.max(Math.ceil(session.accessTokensExpireAt), revokedAt),
-      reason,
+      reason: why,
     };
-    await this.recorder.record(tx, revocation, {
+    return this.recorder.record(tx, revocation, {
       type: AUDIT_EVENTS.sessionRevoked,
       actor,
-      details: { sid: session.sid, sub: session.userId, clientId: session.clientId, reason },
+      details: { sid: session.sid, sub: session.userId, clientId: session.clientId, reason: why },
     });
   }
 

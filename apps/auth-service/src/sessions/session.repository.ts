@@ -119,12 +119,7 @@ export async function findRefreshToken(
     tokenHash,
   ]);
   if (owner === undefined) return undefined;
-  const [session] = await executor.query<SessionRow>(
-    `SELECT sid, user_id, client_id, ${epoch('auth_time')}, scopes, resources, ${epoch('expires_at')},
-            ${epoch('last_active_at')}, ${epoch('access_tokens_expire_at')}, ${epoch('ended_at')}
-       FROM sessions WHERE sid = $1 ${lock ? 'FOR UPDATE' : ''}`,
-    [owner.sid],
-  );
+  const session = await findSession(executor, owner.sid, { lock });
   const [token] = await executor.query<TokenRow>(
     `SELECT t.generation, ${epoch('t.issued_at', 'issued_at')}, ${epoch('t.rotated_at', 'rotated_at')},
             ${epoch('t.grace_used_at', 'grace_used_at')},
@@ -135,18 +130,7 @@ export async function findRefreshToken(
   // Gone in between: retention deleted the session.
   if (session === undefined || token === undefined) return undefined;
   return {
-    session: {
-      sid: session.sid,
-      userId: session.user_id,
-      clientId: session.client_id,
-      authTime: session.auth_time,
-      scopes: session.scopes,
-      resources: session.resources,
-      expiresAt: session.expires_at,
-      lastActiveAt: session.last_active_at,
-      accessTokensExpireAt: session.access_tokens_expire_at,
-      endedAt: session.ended_at,
-    },
+    session,
     token: {
       generation: token.generation,
       issuedAt: token.issued_at,
@@ -154,6 +138,39 @@ export async function findRefreshToken(
       graceUsedAt: token.grace_used_at,
       liveGeneration: token.live_generation,
     },
+  };
+}
+
+/**
+ * The session `sid` as it stands, or `undefined` when unknown; with `lock` (inside a transaction) its row is locked
+ * `FOR UPDATE`, the lock under which every change to the session and its refresh tokens is made.
+ *
+ * @example
+ * const session = await findSession(tx, sid, { lock: true });
+ */
+export async function findSession(
+  executor: SqlExecutor,
+  sid: string,
+  { lock }: { lock: boolean },
+): Promise<SessionState | undefined> {
+  const [session] = await executor.query<SessionRow>(
+    `SELECT sid, user_id, client_id, ${epoch('auth_time')}, scopes, resources, ${epoch('expires_at')},
+            ${epoch('last_active_at')}, ${epoch('access_tokens_expire_at')}, ${epoch('ended_at')}
+       FROM sessions WHERE sid = $1 ${lock ? 'FOR UPDATE' : ''}`,
+    [sid],
+  );
+  if (session === undefined) return undefined;
+  return {
+    sid: session.sid,
+    userId: session.user_id,
+    clientId: session.client_id,
+    authTime: session.auth_time,
+    scopes: session.scopes,
+    resources: session.resources,
+    expiresAt: session.expires_at,
+    lastActiveAt: session.last_active_at,
+    accessTokensExpireAt: session.access_tokens_expire_at,
+    endedAt: session.ended_at,
   };
 }
 

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SignJWT } from 'jose';
 import { Clock, toNumericDate } from '../common/clock.js';
 import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
 import { SigningKeyStore } from '../keys/signing-key.store.js';
+import { latestCutOff } from '../revocations/revocation.repository.js';
+import { Database, type SqlExecutor } from '../storage/database.js';
 import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from '@app/auth/core';
 import type { ScopeGrant } from './scope-grant.js';
 
@@ -27,21 +30,39 @@ export interface IssuedAccessToken {
 }
 
 /**
+ * Longest wait for the second after a cut-off. A cut-off is never later than the second it was made in, so the
+ * wait is under a second; the bound only matters when the instance that made it runs ahead of this one's clock.
+ */
+const MAX_CUT_OFF_WAIT_MS = 2_000;
+
+/**
  * Signs RFC 9068 access tokens with the current signing key (header `alg`, `kid`, `typ: at+jwt`).
+ *
+ * `iat` is in whole seconds and a subject or client cut-off refuses `iat <= revokedAt`, so a token signed in the
+ * second of a cut-off of its subject or client (a login right after `POST /admin/revocations`, a refresh right after
+ * a role change) would be refused everywhere at once. Issuance therefore waits until the clock has left that second
+ * (under a second, bounded by {@link MAX_CUT_OFF_WAIT_MS}) — one indexed read of `revocations` per token; the
+ * alternatives give up something: an `iat` ahead of the clock lies about when the token was signed, and a cut-off
+ * at `revokedAt - 1` lets through tokens signed in the second of the revocation before it.
  *
  * @example
  * const { token, claims } = await issuer.issue({ clientId: 'demo-app', subject: 'client:demo-app', grant });
+ * const refreshed = await issuer.issue({ clientId, subject: userId, grant, session }, tx); // inside a transaction
  */
 @Injectable()
 export class AccessTokenIssuer {
+  private readonly logger = new Logger(AccessTokenIssuer.name);
+
   constructor(
     @Inject(SigningKeyStore) private readonly keys: SigningKeyStore,
+    @Inject(Database) private readonly db: Database,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(authServiceConfig.KEY) private readonly config: AuthServiceConfig,
   ) {}
 
-  async issue(subject: AccessTokenSubject): Promise<IssuedAccessToken> {
-    const iat = toNumericDate(this.clock.now());
+  /** `executor`: the caller's transaction when it holds one (the embedded database runs one at a time). */
+  async issue(subject: AccessTokenSubject, executor: SqlExecutor = this.db): Promise<IssuedAccessToken> {
+    const iat = await this.issuedAt(subject, executor);
     const ttl = this.config.accessTokenTtlSeconds;
     const claims: IssuedTokenClaims = {
       iss: this.config.issuer,
@@ -62,5 +83,28 @@ export class AccessTokenIssuer {
       .setProtectedHeader({ alg, kid, typ: ACCESS_TOKEN_TYPE })
       .sign(privateKey);
     return { token, claims, expiresIn: ttl };
+  }
+
+  /** Now, once past the second of any cut-off of the token's subject or client. */
+  private async issuedAt(subject: AccessTokenSubject, executor: SqlExecutor): Promise<number> {
+    const nowS = toNumericDate(this.clock.now());
+    const targets = [
+      { type: 'sub', value: subject.subject },
+      { type: 'client', value: subject.clientId },
+    ] as const;
+    const cutOff = await latestCutOff(executor, targets, nowS);
+    if (cutOff === undefined) return nowS;
+    const waitMs = Math.min((cutOff + 1) * 1000 - this.clock.now(), MAX_CUT_OFF_WAIT_MS);
+    if (waitMs > 0) await sleep(waitMs);
+    const iat = toNumericDate(this.clock.now());
+    if (iat <= cutOff) {
+      this.logger.warn({
+        msg: 'token issued in the second of a cut-off of its subject or client: it will be refused',
+        client_id: subject.clientId,
+        cut_off: cutOff,
+        iat,
+      });
+    }
+    return iat;
   }
 }
