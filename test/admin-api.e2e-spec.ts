@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SigningKeyStore } from '../apps/auth-service/src/keys/signing-key.store.js';
 import { Database } from '../apps/auth-service/src/storage/database.js';
+import { adminCall as call, type AdminAnswer, type AdminRequest } from './support/admin-api.js';
 import { claimsOf, signWith } from './support/crafted-tokens.js';
 import { freePort } from './support/free-port.js';
 import { clientCredentialsToken, CLIENTS, revokeToken } from './support/oauth-client.js';
@@ -14,40 +15,6 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'privateKe
 
 /** The next key may become current once published this long (short, so rotations are testable; 409 before). */
 const PUBLISH_AHEAD_SECONDS = 3;
-
-interface AdminAnswer {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown>;
-}
-
-interface AdminRequest {
-  token?: string;
-  /** Sent as `application/json`. */
-  json?: unknown;
-  /** Sent as is, with its own content type. */
-  raw?: { text: string; contentType: string };
-}
-
-async function call(
-  service: RunningService,
-  method: string,
-  path: string,
-  request: AdminRequest = {},
-): Promise<AdminAnswer> {
-  const headers: Record<string, string> = {};
-  if (request.token !== undefined) headers.authorization = `Bearer ${request.token}`;
-  const raw =
-    request.json === undefined ? request.raw : { text: JSON.stringify(request.json), contentType: 'application/json' };
-  if (raw !== undefined) headers['content-type'] = raw.contentType;
-  const response = await fetch(`${service.url}${path}`, { method, headers, body: raw?.text });
-  const text = await response.text();
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
-  };
-}
 
 /** Every object key anywhere in a JSON value. */
 function keysDeep(value: unknown): string[] {

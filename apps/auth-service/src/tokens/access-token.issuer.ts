@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SignJWT } from 'jose';
@@ -94,8 +95,14 @@ export class AccessTokenIssuer {
     ] as const;
     const cutOff = await latestCutOff(executor, targets, nowS);
     if (cutOff === undefined) return nowS;
-    const waitMs = Math.min((cutOff + 1) * 1000 - this.clock.now(), MAX_CUT_OFF_WAIT_MS);
-    if (waitMs > 0) await sleep(waitMs);
+    // A timer may fire a millisecond early: wait again until the clock has truly left the cut-off's second. The
+    // bound is on elapsed time, not on the injected clock (a test's fixed clock never moves).
+    const started = performance.now();
+    for (let now = this.clock.now(); toNumericDate(now) <= cutOff; now = this.clock.now()) {
+      const leftMs = MAX_CUT_OFF_WAIT_MS - (performance.now() - started);
+      if (leftMs <= 0) break;
+      await sleep(Math.min((cutOff + 1) * 1000 - now + 1, leftMs));
+    }
     const iat = toNumericDate(this.clock.now());
     if (iat <= cutOff) {
       this.logger.warn({
