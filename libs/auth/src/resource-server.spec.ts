@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { EVENT_TYPES } from '@app/events';
 import { NOW_S, REVOCATIONS, stackAt, stopStartedServers } from '../../../test/support/resource-server-stack.js';
 import { waitFor } from '../../../test/support/wait-for.js';
 
@@ -14,6 +15,20 @@ describe('ResourceServer', () => {
     await revoke({ target: { type: 'jti', value: 'jti-1' }, revokedAt: NOW_S, expiresAt: NOW_S + 300 });
     await expect(server.authenticate(bearer, [])).rejects.toMatchObject({ code: 'ERR_TOKEN_REVOKED' });
   });
+
+  it.each([EVENT_TYPES.credentialChange, EVENT_TYPES.tokenClaimsChange, EVENT_TYPES.subjectRevoked] as const)(
+    'applies a sub cut-off carried by %s: earlier tokens of the subject refused, later ones pass',
+    async (eventType) => {
+      const clock = { now: NOW_S * 1000 };
+      const { server, revoke, heartbeat, token } = await stackAt(clock);
+      await heartbeat();
+      const earlier = await token();
+      await revoke({ target: { type: 'sub', value: 'alice' }, revokedAt: NOW_S, expiresAt: NOW_S + 600, eventType });
+      await expect(server.authenticate(earlier, [])).rejects.toMatchObject({ code: 'ERR_TOKEN_REVOKED' });
+      clock.now = (NOW_S + 1) * 1000;
+      await expect(server.authenticate(await token(), [])).resolves.toBeDefined();
+    },
+  );
 
   it('refuses every token past its revocation cap, even fail-open, keeps every entry, and recovers once pruned', async () => {
     const clock = { now: NOW_S * 1000 };
