@@ -154,7 +154,7 @@ describe('POST /admin/revocations: input', () => {
     const audit = await admin('GET', '/admin/audit?type=admin.revocations.create&limit=1');
     expect(audit.body.entries).toEqual([
       expect.objectContaining({
-        actor: CLIENTS.admin.id,
+        actor: `client:${CLIENTS.admin.id}`,
         details: expect.objectContaining({ type: 'token', value: jti, reason: 'leaked in a log', outcome: 'ok' }),
       }),
     ]);

@@ -79,7 +79,15 @@ describe('the OpenAPI document of the auth service (/docs-json)', () => {
   it('documents every admin route under the bearer scheme, with JSON bodies and the admin error shape', () => {
     const admin = Object.entries(document.paths).filter(([path]) => path.startsWith('/admin/'));
     expect(admin.map(([path]) => path)).toEqual(
-      expect.arrayContaining(['/admin/keys', '/admin/keys/rotate', '/admin/keys/{kid}/revoke', '/admin/audit']),
+      expect.arrayContaining([
+        '/admin/keys',
+        '/admin/keys/rotate',
+        '/admin/keys/{kid}/revoke',
+        '/admin/audit',
+        '/admin/revocations',
+        '/admin/users',
+        '/admin/users/{id}',
+      ]),
     );
     for (const [, operations] of admin) {
       for (const operation of Object.values(operations)) {

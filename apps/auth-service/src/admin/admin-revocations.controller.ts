@@ -1,4 +1,5 @@
 import { Inject } from '@nestjs/common';
+import { ApiBody, ApiNotFoundResponse } from '@nestjs/swagger';
 import { Claims, type AccessTokenClaims } from '@app/auth';
 import { AUDIT_EVENTS } from '../audit/audit-log.service.js';
 import { AdminRevocations, type AdminRevocationResult } from '../revocations/admin-revocations.service.js';
@@ -24,6 +25,8 @@ export class AdminRevocationsController {
     @Inject(AdminCallAuditor) private readonly calls: AdminCallAuditor,
   ) {}
 
+  @ApiBody({ type: RevocationRequestDto })
+  @ApiNotFoundResponse({ description: 'No session, user or client has this id' })
   @AdminEndpoint('POST', undefined, 202)
   revoke(@Claims() claims: AccessTokenClaims, @JsonBody() body: RevocationRequestDto): Promise<AdminRevocationResult> {
     const { type, value, reason } = body;

@@ -1,4 +1,5 @@
 import { Inject, Param } from '@nestjs/common';
+import { ApiBody, ApiConflictResponse, ApiNotFoundResponse } from '@nestjs/swagger';
 import { Claims, type AccessTokenClaims } from '@app/auth';
 import { AUDIT_EVENTS } from '../audit/audit-log.service.js';
 import { UserAdministration, type UserView } from '../users/user-administration.service.js';
@@ -26,6 +27,8 @@ export class AdminUsersController {
     @Inject(AdminCallAuditor) private readonly calls: AdminCallAuditor,
   ) {}
 
+  @ApiBody({ type: CreateUserDto })
+  @ApiConflictResponse({ description: 'Another user has this username (ERR_USERNAME_TAKEN)' })
   @AdminEndpoint('POST', undefined, 201)
   create(@Claims() claims: AccessTokenClaims, @JsonBody() body: CreateUserDto): Promise<UserView> {
     const { username, password, roles } = body;
@@ -36,6 +39,8 @@ export class AdminUsersController {
     );
   }
 
+  @ApiBody({ type: UpdateUserDto })
+  @ApiNotFoundResponse({ description: 'No user has this id (ERR_USER_NOT_FOUND)' })
   @AdminEndpoint('PATCH', ':id')
   async update(
     @Claims() claims: AccessTokenClaims,

@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { errorCode } from './admin-validation.pipe.js';
 
@@ -26,15 +27,18 @@ const Optional = () => ValidateIf((_dto, value) => value !== undefined);
  * { "username": "bob", "password": "correct horse battery staple", "roles": ["orders-clerk"] }
  */
 export class CreateUserDto {
+  @ApiProperty({ minLength: 1, maxLength: USER_LIMITS.maxUsernameLength, example: 'bob' })
   @IsString(errorCode('ERR_USERNAME_INVALID'))
   @Length(1, USER_LIMITS.maxUsernameLength, errorCode('ERR_USERNAME_INVALID'))
   @Matches(USERNAME, errorCode('ERR_USERNAME_INVALID'))
   username!: string;
 
+  @ApiProperty({ minLength: USER_LIMITS.minPasswordLength, maxLength: USER_LIMITS.maxPasswordLength })
   @IsString(errorCode('ERR_PASSWORD_INVALID'))
   @Length(USER_LIMITS.minPasswordLength, USER_LIMITS.maxPasswordLength, errorCode('ERR_PASSWORD_INVALID'))
   password!: string;
 
+  @ApiProperty({ type: [String], maxItems: USER_LIMITS.maxRoles, example: ['orders-clerk'] })
   @IsArray(errorCode('ERR_ROLES_INVALID'))
   @ArrayMaxSize(USER_LIMITS.maxRoles, errorCode('ERR_ROLES_INVALID'))
   @IsString({ each: true, ...errorCode('ERR_ROLES_INVALID') })
@@ -49,10 +53,12 @@ export class CreateUserDto {
  * { "disabled": true }
  */
 export class UpdateUserDto {
+  @ApiPropertyOptional({ example: true })
   @Optional()
   @IsBoolean(errorCode('ERR_DISABLED_INVALID'))
   disabled?: boolean;
 
+  @ApiPropertyOptional({ type: [String], maxItems: USER_LIMITS.maxRoles, example: ['billing-viewer'] })
   @Optional()
   @IsArray(errorCode('ERR_ROLES_INVALID'))
   @ArrayMaxSize(USER_LIMITS.maxRoles, errorCode('ERR_ROLES_INVALID'))
@@ -60,6 +66,7 @@ export class UpdateUserDto {
   @Length(1, USER_LIMITS.maxRoleLength, { each: true, ...errorCode('ERR_ROLES_INVALID') })
   roles?: string[];
 
+  @ApiPropertyOptional({ minLength: USER_LIMITS.minPasswordLength, maxLength: USER_LIMITS.maxPasswordLength })
   @Optional()
   @IsString(errorCode('ERR_PASSWORD_INVALID'))
   @Length(USER_LIMITS.minPasswordLength, USER_LIMITS.maxPasswordLength, errorCode('ERR_PASSWORD_INVALID'))
