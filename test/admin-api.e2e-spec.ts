@@ -309,7 +309,7 @@ describe('GET /admin/audit', () => {
     const [read5, revoke, list] = entries.filter((entry) => entry.type.startsWith('admin.'));
     expect(read5).toMatchObject({
       type: 'admin.audit.read',
-      actor: 'admin-cli',
+      actor: 'client:admin-cli',
       details: {
         clientId: 'admin-cli',
         jti,
@@ -320,12 +320,12 @@ describe('GET /admin/audit', () => {
     });
     expect(revoke).toMatchObject({
       type: 'admin.keys.revoke',
-      actor: 'admin-cli',
+      actor: 'client:admin-cli',
       details: { clientId: 'admin-cli', jti, kid: 'unknown-kid', reason: 'drill', outcome: 'ERR_KEY_NOT_FOUND' },
     });
     expect(list).toMatchObject({
       type: 'admin.keys.list',
-      actor: 'admin-cli',
+      actor: 'client:admin-cli',
       details: { clientId: 'admin-cli', jti, outcome: 'ok', count: 2 },
     });
     expect(JSON.stringify(entries)).not.toContain(adminToken.split('.')[2]);
@@ -339,7 +339,7 @@ describe('GET /admin/audit', () => {
     const reads = await read('?type=admin.audit.read&limit=1');
     expect(reads).toHaveLength(1);
     expect(reads[0]).toMatchObject({
-      actor: 'admin-cli',
+      actor: 'client:admin-cli',
       details: { outcome: 'ok', count: created.length, filter: { type: 'key.created', since: null, limit: null } },
     });
     expect(await read('?limit=2')).toHaveLength(2);
@@ -421,14 +421,14 @@ describe('rotating and revoking keys through the admin API', () => {
     const [entry] = (await call(auth, 'GET', '/admin/audit?type=admin.keys.rotate&limit=1', { token })).body
       .entries as { actor: string; details: Record<string, unknown> }[];
     expect(entry).toMatchObject({
-      actor: 'admin-cli',
+      actor: 'client:admin-cli',
       details: { alg: 'EdDSA', outcome: 'ok', current, next, previous, jti: claimsOf(token).jti },
     });
     const activated = (await call(auth, 'GET', '/admin/audit?type=key.activated&limit=1', { token })).body.entries as {
       actor: string;
       details: Record<string, unknown>;
     }[];
-    expect(activated[0]).toMatchObject({ actor: 'admin-cli', details: { kid: current } });
+    expect(activated[0]).toMatchObject({ actor: 'client:admin-cli', details: { kid: current } });
   });
 
   it('refuses a rotation before the next key was published long enough: 409 with Retry-After, nothing changed', async () => {
@@ -504,8 +504,8 @@ describe('rotating and revoking keys through the admin API', () => {
     expect(
       entries.map((entry) => [entry.actor, entry.details.kid, entry.details.reason, entry.details.outcome]),
     ).toEqual([
-      ['admin-cli', firstKey, 'again', 'ok'],
-      ['admin-cli', firstKey, 'drill: key leaked', 'ok'],
+      ['client:admin-cli', firstKey, 'again', 'ok'],
+      ['client:admin-cli', firstKey, 'drill: key leaked', 'ok'],
     ]);
   });
 });
