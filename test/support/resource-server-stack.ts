@@ -6,7 +6,7 @@ import {
   type EventSigner,
   type Revocation,
 } from '@app/events';
-import type { RevocationFailurePolicy } from '../../libs/auth/src/auth-options.js';
+import type { AuthOptions, RevocationFailurePolicy } from '../../libs/auth/src/auth-options.js';
 import { RevocationStateUnavailableError } from '../../libs/auth/src/errors/auth.errors.js';
 import { ResourceServer } from '../../libs/auth/src/resource-server.js';
 import { RecordedTopics } from './recorded-topics.js';
@@ -39,7 +39,12 @@ interface LogLine {
  */
 export async function stackAt(
   clock: { now: number },
-  options: { policy?: RevocationFailurePolicy; maxRevocationEntries?: number; maxStalenessSeconds?: number } = {},
+  options: {
+    policy?: RevocationFailurePolicy;
+    maxRevocationEntries?: number;
+    maxStalenessSeconds?: number;
+    tokenCache?: AuthOptions['tokenCache'];
+  } = {},
 ) {
   const { publicKey, privateKey } = await generateKeyPair('ES256');
   const jwk = await exportJWK(publicKey);
@@ -62,6 +67,7 @@ export async function stackAt(
       revocationFailurePolicy: options.policy ?? 'open',
       maxRevocationEntries: options.maxRevocationEntries,
       maxStalenessSeconds: options.maxStalenessSeconds ?? 20,
+      tokenCache: options.tokenCache,
       clockToleranceSeconds: 5,
       clock: () => clock.now,
     },

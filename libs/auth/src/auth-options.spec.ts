@@ -18,7 +18,16 @@ describe('resolveAuthOptions', () => {
       requireHttps: false,
       maxStalenessSeconds: 30,
       jwks: { cooldownMs: 30_000, maxAgeMs: 600_000, timeoutMs: 5_000 },
+      tokenCache: { maxEntries: 10_000, maxBytes: 16 * 1024 * 1024 },
     });
+  });
+
+  it('keeps the token cache bounds given, and the other bound at its default', () => {
+    expect(resolveAuthOptions({ ...valid, tokenCache: { maxEntries: 50 } }).tokenCache).toEqual({
+      maxEntries: 50,
+      maxBytes: 16 * 1024 * 1024,
+    });
+    expect(resolveAuthOptions({ ...valid, tokenCache: false }).tokenCache).toBe(false);
   });
 
   it.each([
@@ -27,6 +36,7 @@ describe('resolveAuthOptions', () => {
     ['several audiences and algorithms', { audience: ['a', 'b'], algorithms: ['ES256', 'EdDSA', 'PS256'] }],
     ['a one-second staleness bound', { maxStalenessSeconds: 1 }],
     ['a day as staleness bound', { maxStalenessSeconds: 86_400 }],
+    ['the token cache disabled', { tokenCache: false }],
   ])('accepts %s', (_name, overrides) => {
     expect(() => resolveAuthOptions({ ...valid, ...overrides } as AuthOptions)).not.toThrow();
   });
@@ -52,6 +62,12 @@ describe('resolveAuthOptions', () => {
     ['maxStalenessSeconds', { maxStalenessSeconds: 86_401 }],
     ['maxStalenessSeconds', { maxStalenessSeconds: '30' }],
     ['jwks.cooldownMs', { jwks: { cooldownMs: -1 } }],
+    ['tokenCache', { tokenCache: true }],
+    ['tokenCache', { tokenCache: null }],
+    ['tokenCache.maxEntries', { tokenCache: { maxEntries: 0 } }],
+    ['tokenCache.maxEntries', { tokenCache: { maxEntries: '100' } }],
+    ['tokenCache.maxBytes', { tokenCache: { maxBytes: 1.5e6 + 0.5 } }],
+    ['tokenCache.maxBytes', { tokenCache: { maxBytes: 1024 } }],
   ])('refuses a bad %s at boot with a TypeError naming it', (option, overrides) => {
     expect(() => resolveAuthOptions({ ...valid, ...overrides } as AuthOptions)).toThrow(
       expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(`AuthOptions.${option}`) }),

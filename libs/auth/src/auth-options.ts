@@ -71,6 +71,14 @@ export interface AuthOptions {
    * is ever dropped to make room. Default 2,000,000.
    */
   maxRevocationEntries?: number;
+  /**
+   * The verified-token cache: a token presented again is not verified again (signature, key lookup, claims parsing),
+   * keyed by the whole token, bounded by entries and estimated bytes with least-recently-used eviction. `exp`/`nbf`/
+   * `iat`, the claim policy, the revocation index and the scopes are still checked on every request; a key's entries
+   * are dropped when the key is revoked or retired. Default `{ maxEntries: 10_000, maxBytes: 16 MiB }`; `false`
+   * verifies every request in full.
+   */
+  tokenCache?: { maxEntries?: number; maxBytes?: number } | false;
   /** Extra claim policy run after the standard checks; throws `InvalidTokenError` to refuse a token. */
   validateClaims?: (claims: AccessTokenClaims) => Promise<void>;
   /**
@@ -111,6 +119,10 @@ export const AUTH_DEFAULTS = {
   maxRevocationEntries: 2_000_000,
   requireHttps: false,
   refuseUntilCaughtUp: true,
+  /** Verified tokens kept; a typical 500-character token costs about 1.3 kB, so about 13 MB at this bound. */
+  tokenCacheMaxEntries: 10_000,
+  /** Estimated bytes of verified tokens kept (token, claims, overhead), whichever bound is reached first. */
+  tokenCacheMaxBytes: 16 * 1024 * 1024,
 } as const;
 
 /** Asymmetric JWS algorithms the library can bind to a published key. */
@@ -145,6 +157,8 @@ export interface ResolvedAuthOptions {
   readonly refuseUntilCaughtUp: boolean;
   readonly maxStalenessSeconds: number;
   readonly jwks: { readonly cooldownMs: number; readonly maxAgeMs: number; readonly timeoutMs: number };
+  /** `false` when disabled. */
+  readonly tokenCache: { readonly maxEntries: number; readonly maxBytes: number } | false;
   readonly validateClaims?: (claims: AccessTokenClaims) => Promise<void>;
   readonly loadKeys?: () => Promise<unknown[]>;
   readonly clock: () => number;
@@ -237,10 +251,30 @@ export function resolveAuthOptions(options: AuthOptions): ResolvedAuthOptions {
       maxAgeMs: integer('jwks.maxAgeMs', options.jwks?.maxAgeMs ?? AUTH_DEFAULTS.jwksMaxAgeMs, 1_000, 86_400_000),
       timeoutMs: integer('jwks.timeoutMs', options.jwks?.timeoutMs ?? AUTH_DEFAULTS.jwksTimeoutMs, 100, 60_000),
     },
+    tokenCache: resolveTokenCache(options.tokenCache, integer),
     validateClaims: options.validateClaims,
     loadKeys: options.loadKeys,
     clock: options.clock ?? Date.now,
   });
+}
+
+function resolveTokenCache(
+  option: AuthOptions['tokenCache'],
+  integer: (option: string, value: unknown, min: number, max: number) => number,
+): ResolvedAuthOptions['tokenCache'] {
+  if (option === false) return false;
+  if (option !== undefined && (typeof option !== 'object' || option === null)) {
+    throw new TypeError('AuthOptions.tokenCache must be false or { maxEntries, maxBytes }');
+  }
+  return {
+    maxEntries: integer(
+      'tokenCache.maxEntries',
+      option?.maxEntries ?? AUTH_DEFAULTS.tokenCacheMaxEntries,
+      1,
+      10_000_000,
+    ),
+    maxBytes: integer('tokenCache.maxBytes', option?.maxBytes ?? AUTH_DEFAULTS.tokenCacheMaxBytes, 65_536, 2 ** 34),
+  };
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);

@@ -42,3 +42,8 @@ export { RevocationIndex } from './revocations/revocation-index.js';
 export { ACCESS_TOKEN_TYPE, type AccessTokenClaims, type AuthenticatedToken } from './tokens/access-token-claims.js';
 export { AccessTokenVerifier, type AccessTokenVerifierOptions } from './tokens/access-token.verifier.js';
 export type { RequestTransport, TokenRequirements } from './tokens/token-authenticator.js';
+export {
+  VerifiedTokenCache,
+  type VerifiedTokenCacheOptions,
+  type VerifiedTokenCacheSize,
+} from './tokens/verified-token.cache.js';

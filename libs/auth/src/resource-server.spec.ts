@@ -30,6 +30,36 @@ describe('ResourceServer', () => {
     },
   );
 
+  it('answers a repeated token from its verified-token cache, reports the cache in status, and still applies revocations', async () => {
+    const clock = { now: NOW_S * 1000 };
+    const { server, revoke, heartbeat, token } = await stackAt(clock);
+    await heartbeat();
+    const bearer = await token('jti-cached');
+    const first = await server.authenticate(bearer, ['orders:read']);
+    await expect(server.authenticate(bearer, ['orders:read'])).resolves.toBe(first);
+    const { tokenCache } = server.status();
+    expect(tokenCache).toMatchObject({ enabled: true, entries: 1, maxEntries: 10_000, maxBytes: 16 * 1024 * 1024 });
+    expect(tokenCache.bytes).toBeGreaterThan(bearer.length);
+    await expect(server.authenticate(bearer, ['orders:write'])).rejects.toMatchObject({
+      code: 'ERR_INSUFFICIENT_SCOPE',
+    });
+    await revoke({ target: { type: 'jti', value: 'jti-cached' }, revokedAt: NOW_S, expiresAt: NOW_S + 300 });
+    await expect(server.authenticate(bearer, [])).rejects.toMatchObject({ code: 'ERR_TOKEN_REVOKED' });
+    expect(server.status().tokenCache.entries).toBe(1);
+  });
+
+  it('with tokenCache false verifies every request and reports the cache disabled', async () => {
+    const clock = { now: NOW_S * 1000 };
+    const { server, heartbeat, token } = await stackAt(clock, { tokenCache: false });
+    await heartbeat();
+    const bearer = await token();
+    const first = await server.authenticate(bearer, ['orders:read']);
+    const second = await server.authenticate(bearer, ['orders:read']);
+    expect(second).not.toBe(first);
+    expect(second.claims).toEqual(first.claims);
+    expect(server.status().tokenCache).toEqual({ enabled: false, entries: 0, bytes: 0, maxEntries: 0, maxBytes: 0 });
+  });
+
   it('refuses every token past its revocation cap, even fail-open, keeps every entry, and recovers once pruned', async () => {
     const clock = { now: NOW_S * 1000 };
     const { server, revoke, heartbeat, token } = await stackAt(clock, { maxRevocationEntries: 3 });

@@ -27,6 +27,7 @@ import {
 import { RevocationIndex } from './revocations/revocation-index.js';
 import type { AuthenticatedToken } from './tokens/access-token-claims.js';
 import { AccessTokenVerifier } from './tokens/access-token.verifier.js';
+import { VerifiedTokenCache, type VerifiedTokenCacheSize } from './tokens/verified-token.cache.js';
 import {
   TokenAuthenticator,
   type RequestTransport,
@@ -59,7 +60,11 @@ export interface ResourceServerStatus {
   readonly keyEvents: EventFeedStatus;
   /** How old the view of the revocations topic is (issuer heartbeats), against `maxStalenessSeconds`. */
   readonly staleness: StalenessStatus;
+  /** The verified-token cache: entries and estimated bytes held, and its bounds (all 0 when disabled). */
+  readonly tokenCache: VerifiedTokenCacheSize & { readonly enabled: boolean };
 }
+
+const DISABLED_CACHE = { enabled: false, entries: 0, bytes: 0, maxEntries: 0, maxBytes: 0 } as const;
 
 const KEY_RETRY_MS = { initial: 250, max: 5_000 };
 
@@ -94,6 +99,7 @@ export class ResourceServer {
   private readonly keyFeed: EventFeed;
   private readonly staleness: StreamStaleness;
   private readonly authenticator: TokenAuthenticator;
+  private readonly tokenCache: VerifiedTokenCache | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private pruning: Promise<void> | undefined;
   private overCapacity = false;
@@ -119,6 +125,7 @@ export class ResourceServer {
       maxAgeMs: jwks.maxAgeMs,
       clock,
       logger,
+      onKeyRemoved: (kid) => this.tokenCache?.dropKey(kid),
     });
     this.index = new RevocationIndex({ clock, graceSeconds: this.options.clockToleranceSeconds });
     this.staleness = new StreamStaleness({
@@ -128,6 +135,12 @@ export class ResourceServer {
     });
     this.revocationFeed = this.feed(events, 'revocations', this.revocationHandlers());
     this.keyFeed = this.feed(events, 'keys', this.keyHandlers());
+    const verifier = new AccessTokenVerifier(this.options, this.keys);
+    const { tokenCache, clockToleranceSeconds } = this.options;
+    this.tokenCache =
+      tokenCache === false
+        ? undefined
+        : new VerifiedTokenCache(verifier, { ...tokenCache, clockToleranceSeconds, clock });
     this.authenticator = new TokenAuthenticator(
       {
         requireHttps: this.options.requireHttps,
@@ -141,7 +154,7 @@ export class ResourceServer {
         clock,
         clockToleranceSeconds: this.options.clockToleranceSeconds,
       },
-      new AccessTokenVerifier(this.options, this.keys),
+      this.tokenCache ?? verifier,
       this.index,
     );
   }
@@ -201,13 +214,15 @@ export class ResourceServer {
       },
       keyEvents: feedStatus(this.keyFeed),
       staleness: this.staleness.status(),
+      tokenCache: this.tokenCache === undefined ? DISABLED_CACHE : { enabled: true, ...this.tokenCache.size() },
     };
   }
 
   /**
    * Starts in the background and returns at once (readiness reports progress): loads the published keys
-   * (retrying with backoff until it succeeds), starts both feeds, prunes expired revocations periodically and
-   * watches the staleness bound (a warn log when the view turns stale and when it recovers).
+   * (retrying with backoff until it succeeds), starts both feeds, periodically prunes expired revocations and drops
+   * expired tokens from the verified-token cache, and watches the staleness bound (a warn log when the view turns
+   * stale and when it recovers).
    */
   start(): void {
     this.loadKeys(KEY_RETRY_MS.initial);
@@ -217,6 +232,8 @@ export class ResourceServer {
       });
     }
     this.pruneTimer = setInterval(() => {
+      // Expired tokens are refused on a hit anyway; this gives their memory back without waiting for eviction.
+      this.tokenCache?.prune();
       this.pruning ??= this.pruneRevocations().finally(() => (this.pruning = undefined));
     }, AUTH_DEFAULTS.revocationPruneIntervalMs).unref();
     this.stalenessTimer = setInterval(() => this.reportStaleness(), AUTH_DEFAULTS.stalenessCheckIntervalMs).unref();

@@ -35,6 +35,7 @@ describe('resourceServerConfigFromEnv', () => {
         revocationFailurePolicy: 'open',
         maxStalenessSeconds: undefined,
         allowInsecureHttp: undefined,
+        tokenCache: undefined,
         requireHttps: false,
         topics: { revocations: undefined, keys: undefined },
         kafka: { brokers: ['127.0.0.1:19092'], clientId: 'orders-service' },
@@ -56,6 +57,8 @@ describe('resourceServerConfigFromEnv', () => {
         ORDERS_REVOCATION_FAILURE_POLICY: 'closed',
         ORDERS_MAX_STALENESS_SECONDS: '12',
         ORDERS_ALLOW_INSECURE_HTTP: 'false',
+        ORDERS_TOKEN_CACHE_MAX_ENTRIES: '500',
+        ORDERS_TOKEN_CACHE_MAX_BYTES: '1048576',
         ORDERS_REVOCATIONS_TOPIC: 'auth.revocations.v1.staging',
         ORDERS_KEYS_TOPIC: 'auth.keys.v1.staging',
         ORDERS_TRUST_PROXY: '10.0.0.0/8',
@@ -78,6 +81,7 @@ describe('resourceServerConfigFromEnv', () => {
         revocationFailurePolicy: 'closed',
         maxStalenessSeconds: 12,
         allowInsecureHttp: false,
+        tokenCache: { maxEntries: 500, maxBytes: 1_048_576 },
         topics: { revocations: 'auth.revocations.v1.staging', keys: 'auth.keys.v1.staging' },
         kafka: { brokers: ['k1:9092', 'k2:9092'] },
       },
@@ -120,12 +124,24 @@ describe('resourceServerConfigFromEnv', () => {
     ['ORDERS_REVOCATION_FAILURE_POLICY', 'maybe'],
     ['ORDERS_MAX_STALENESS_SECONDS', '30s'],
     ['ORDERS_ALLOW_INSECURE_HTTP', 'yes'],
+    ['ORDERS_TOKEN_CACHE_MAX_ENTRIES', 'lots'],
+    ['ORDERS_TOKEN_CACHE_MAX_BYTES', '16MiB'],
     ['KAFKA_BROKERS', 'kafka'],
     ['KAFKA_SSL', 'on'],
     ['NODE_ENV', 'staging'],
   ])('names %s when its value %j does not parse', (name, value) => {
     expect(() => resourceServerConfigFromEnv({ NODE_ENV: 'test', [name]: value }, 'ORDERS', defaults)).toThrow(
       expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(name) }),
+    );
+  });
+
+  it.each([
+    [{ ORDERS_TOKEN_CACHE_MAX_ENTRIES: '0' }, false],
+    [{ ORDERS_TOKEN_CACHE_MAX_ENTRIES: '0', ORDERS_TOKEN_CACHE_MAX_BYTES: '1048576' }, false],
+    [{ ORDERS_TOKEN_CACHE_MAX_BYTES: '1048576' }, { maxEntries: undefined, maxBytes: 1_048_576 }],
+  ])('reads the token cache variables %j as %j (0 entries: no cache)', (env, tokenCache) => {
+    expect(resourceServerConfigFromEnv({ NODE_ENV: 'test', ...env }, 'ORDERS', defaults).auth.tokenCache).toEqual(
+      tokenCache,
     );
   });
 

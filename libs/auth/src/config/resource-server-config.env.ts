@@ -78,7 +78,9 @@ function isProduction(env: Env): boolean {
  * Builds {@link AuthModuleOptions} from environment variables named `<PREFIX>_…`. Variables: `<PREFIX>_ISSUER` (default `http://127.0.0.1:3000`), `<PREFIX>_AUDIENCE`,
  * `<PREFIX>_JWKS_URI`, `<PREFIX>_ALGORITHMS` (comma list), `<PREFIX>_CLOCK_TOLERANCE_SECONDS`,
  * `<PREFIX>_REVOCATIONS_TOPIC`, `<PREFIX>_KEYS_TOPIC`, `<PREFIX>_REVOCATION_FAILURE_POLICY` (`open`|`closed`),
- * `<PREFIX>_MAX_STALENESS_SECONDS`, `<PREFIX>_ALLOW_INSECURE_HTTP` (`true`|`false`), the shared `KAFKA_BROKERS` (comma list,
+ * `<PREFIX>_MAX_STALENESS_SECONDS`, `<PREFIX>_ALLOW_INSECURE_HTTP` (`true`|`false`),
+ * `<PREFIX>_TOKEN_CACHE_MAX_ENTRIES` and `<PREFIX>_TOKEN_CACHE_MAX_BYTES` (the verified-token cache bounds; `0`
+ * entries turns the cache off), the shared `KAFKA_BROKERS` (comma list,
  * default `127.0.0.1:19092`) and the shared Kafka TLS/SASL variables of {@link kafkaSecurityFromEnv}. In production
  * `<PREFIX>_ISSUER` and `KAFKA_BROKERS` are required, Kafka TLS is on by default, the issuer and JWKS URIs must be
  * `https:` and `<PREFIX>_ALLOW_INSECURE_HTTP` is refused.
@@ -111,6 +113,7 @@ function authOptionsFromEnv(
       defaults.revocationFailurePolicy,
     maxStalenessSeconds: parseInteger(`${prefix}_MAX_STALENESS_SECONDS`, read('MAX_STALENESS_SECONDS')),
     allowInsecureHttp,
+    tokenCache: parseTokenCache(prefix, read('TOKEN_CACHE_MAX_ENTRIES'), read('TOKEN_CACHE_MAX_BYTES')),
     topics: { revocations: read('REVOCATIONS_TOPIC'), keys: read('KEYS_TOPIC') },
     kafka: {
       brokers: parseBrokers(env.KAFKA_BROKERS) ?? [devDefault(production, 'KAFKA_BROKERS', '127.0.0.1:19092')],
@@ -162,6 +165,19 @@ function parseInteger(name: string, value: string | undefined): number | undefin
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) throw new TypeError(`${name} must be a whole number`);
   return Number(value);
+}
+
+/** Unset keeps the library defaults; `0` entries is no cache at all; the library checks the ranges. */
+function parseTokenCache(
+  prefix: string,
+  entries: string | undefined,
+  bytes: string | undefined,
+): AuthModuleOptions['tokenCache'] {
+  const maxEntries = parseInteger(`${prefix}_TOKEN_CACHE_MAX_ENTRIES`, entries);
+  const maxBytes = parseInteger(`${prefix}_TOKEN_CACHE_MAX_BYTES`, bytes);
+  if (maxEntries === 0) return false;
+  if (maxEntries === undefined && maxBytes === undefined) return undefined;
+  return { maxEntries, maxBytes };
 }
 
 function parseBoolean(name: string, value: string | undefined): boolean | undefined {

@@ -17,6 +17,7 @@ function event(jwk: JWK & { kid: string; alg: string }, state: SigningKeyState):
 /** A key set over a scripted publisher: `published` is what the next load answers (or throws). */
 function keySetAt(clock: { now: number }, published: { keys: unknown[] | Error }) {
   const loads = { count: 0 };
+  const removed: string[] = [];
   const keys = new KeySet({
     algorithms: ['ES256'],
     load: async () => {
@@ -28,8 +29,9 @@ function keySetAt(clock: { now: number }, published: { keys: unknown[] | Error }
     maxAgeMs: 600_000,
     clock: () => clock.now,
     logger: silentEventLogger,
+    onKeyRemoved: (kid) => removed.push(kid),
   });
-  return { keys, loads };
+  return { keys, loads, removed };
 }
 
 describe('KeySet', () => {
@@ -174,5 +176,22 @@ describe('KeySet', () => {
       await new Promise((resolve) => setImmediate(resolve));
     }
     expect(keys.kids).toContain(k2.kid);
+  });
+
+  it('tells onKeyRemoved when a key stops verifying: retired, revoked, or replaced under its kid; not when seen again', async () => {
+    const [k1, k2, k3] = [await publishedKey(), await publishedKey(), await publishedKey()];
+    const published = { keys: [k1, k2, k3] as unknown[] };
+    const { keys, removed } = keySetAt({ now: 0 }, published);
+    await keys.refresh();
+    await keys.apply(event(k1, 'current'));
+    await keys.refresh();
+    expect(removed).toEqual([]);
+    await keys.apply(event(k1, 'retired'));
+    await keys.apply(event(k2, 'revoked'));
+    expect(removed).toEqual([k1.kid, k2.kid]);
+    const other = await exportJWK((await generateKeyPair('ES256')).publicKey);
+    published.keys = [{ ...other, kid: k3.kid, alg: 'ES256' }];
+    await keys.refresh();
+    expect(removed).toEqual([k1.kid, k2.kid, k3.kid]);
   });
 });

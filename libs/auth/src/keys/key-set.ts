@@ -23,6 +23,11 @@ export interface KeySetOptions {
   readonly maxAgeMs: number;
   readonly clock: () => number;
   readonly logger: EventLogger;
+  /**
+   * Called, synchronously, when the key under `kid` stops being the one that verified earlier tokens: dropped
+   * (retired, revoked) or replaced by other material. Whatever remembers verifications by key forgets them here.
+   */
+  readonly onKeyRemoved?: (kid: string) => void;
 }
 
 interface TrustedKey extends VerificationKey {
@@ -132,7 +137,9 @@ export class KeySet extends KeyResolver {
     if (!PUBLISHED_KEY_STATES.includes(event.state)) {
       this.ended.set(event.kid, event.state === 'revoked' ? 'revoked' : 'retired');
       this.states.delete(event.kid);
-      return this.keys.delete(event.kid);
+      const removed = this.keys.delete(event.kid);
+      this.options.onKeyRemoved?.(event.kid);
+      return removed;
     }
     if (!this.options.algorithms.includes(event.alg)) return false;
     if ((await calculateJwkThumbprint(event.jwk, 'sha256')) !== event.kid) {
@@ -141,9 +148,15 @@ export class KeySet extends KeyResolver {
     const key = await this.importKey({ ...event.jwk, kid: event.kid, alg: event.alg });
     if (key === undefined) throw new EventVerificationError('ERR_EVENT_CLAIMS_INVALID', '"jwk" does not import');
     const changed = this.keys.get(key.kid) !== key;
-    this.keys.set(key.kid, key);
+    this.trust(key);
     this.states.set(key.kid, event.state);
     return changed;
+  }
+
+  private trust(key: TrustedKey): void {
+    const replaced = this.keys.has(key.kid) && this.keys.get(key.kid) !== key;
+    this.keys.set(key.kid, key);
+    if (replaced) this.options.onKeyRemoved?.(key.kid);
   }
 
   private async loadFor(kid: string): Promise<TrustedKey | undefined> {
@@ -182,7 +195,7 @@ export class KeySet extends KeyResolver {
     for (const entry of entries) {
       const key = await this.importEntry(entry);
       if (key === undefined || this.keys.get(key.kid) === key) continue;
-      this.keys.set(key.kid, key);
+      this.trust(key);
       added.push(key.kid);
     }
     this.loadedAt = startedAt;

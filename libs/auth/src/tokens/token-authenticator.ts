@@ -94,7 +94,8 @@ export interface RequestTransport {
 export class TokenAuthenticator {
   constructor(
     private readonly options: TokenAuthenticatorOptions,
-    private readonly verifier: AccessTokenVerifier,
+    /** The verifier, or the verified-token cache in front of it: either answers `verify` the same way. */
+    private readonly verifier: Pick<AccessTokenVerifier, 'verify'>,
     private readonly revocations: RevocationIndex,
   ) {}
 
