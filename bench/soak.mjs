@@ -127,7 +127,7 @@ function startApp(name, env) {
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
       log.write(`${line}\n`);
-      if (/\bERROR\b|"level":"(error|fatal)"/.test(line)) entry.errorLines += 1;
+      if (/\b(ERROR|FATAL)\b|"level":"(error|fatal)"/.test(line)) entry.errorLines += 1;
     });
   }
   void entry.exited.then(() => {
