@@ -1,4 +1,5 @@
 import type { Revocation, RevocationTargetType } from '@app/events';
+import { RevocationEntries } from './revocation-entries.js';
 
 /** The parts of a verified token the index looks at. */
 export interface RevocableToken {
@@ -11,11 +12,6 @@ export interface RevocableToken {
   readonly kid: string;
 }
 
-interface Entry {
-  revokedAt: number;
-  expiresAt: number;
-}
-
 /** Options of {@link RevocationIndex}. */
 export interface RevocationIndexOptions {
   /** Clock in epoch milliseconds. */
@@ -25,7 +21,8 @@ export interface RevocationIndexOptions {
 }
 
 /**
- * In-memory revocation state: one hash map per target type, so a lookup is a handful of O(1) reads.
+ * In-memory revocation state: one {@link RevocationEntries} per target type (UUIDs in a compact typed-array hash
+ * table, about 30 bytes an entry; any other value in a Map), so a lookup is a handful of O(1) exact reads.
  * - `jti`, `sid`, `kid`: every token with that id, session or signing key is revoked;
  * - `sub`, `client`: tokens issued at or before the revocation (`iat <= revokedAt`) are revoked, so
  *   tokens from a later re-authentication pass.
@@ -39,22 +36,33 @@ export interface RevocationIndexOptions {
  * ```
  */
 export class RevocationIndex {
-  private readonly entries: Record<RevocationTargetType, Map<string, Entry>> = {
-    jti: new Map(),
-    sid: new Map(),
-    sub: new Map(),
-    client: new Map(),
-    kid: new Map(),
+  /** Only `sub` and `client` look at `revokedAt` (`iat <= revokedAt`); the others keep just the expiry. */
+  private readonly entries: Record<RevocationTargetType, RevocationEntries> = {
+    jti: new RevocationEntries({ withRevokedAt: false }),
+    sid: new RevocationEntries({ withRevokedAt: false }),
+    sub: new RevocationEntries({ withRevokedAt: true }),
+    client: new RevocationEntries({ withRevokedAt: true }),
+    kid: new RevocationEntries({ withRevokedAt: false }),
   };
 
-  /** Where an unfinished {@link prune} resumes: the target types left, and the position in the current one. */
-  private pruneCursor: { types: RevocationTargetType[]; entries: Iterator<[string, Entry]> } | undefined;
+  private readonly types = Object.keys(this.entries) as RevocationTargetType[];
+
+  /** The target type (index in `types`) where an unfinished {@link prune} pass resumes. */
+  private pruneType = 0;
+
+  private readonly isExpiredAt = (expiresAt: number): boolean => this.isExpired(expiresAt);
 
   constructor(private readonly options: RevocationIndexOptions) {}
 
   /** Number of live entries, all target types together. */
   get size(): number {
-    return Object.values(this.entries).reduce((total, map) => total + map.size, 0);
+    return this.types.reduce((total, type) => total + this.entries[type].size, 0);
+  }
+
+  /** Number of live entries of each target type. */
+  sizeByType(): Record<RevocationTargetType, number> {
+    const { jti, sid, sub, client, kid } = this.entries;
+    return { jti: jti.size, sid: sid.size, sub: sub.size, client: client.size, kid: kid.size };
   }
 
   /** Number of live entries per target type (the metrics' `auth_revocation_entries{type}`). */
@@ -68,12 +76,7 @@ export class RevocationIndex {
     if (this.isExpired(revocation.expiresAt)) {
       return false;
     }
-    const map = this.entries[revocation.target.type];
-    const existing = map.get(revocation.target.value);
-    map.set(revocation.target.value, {
-      revokedAt: Math.max(existing?.revokedAt ?? revocation.revokedAt, revocation.revokedAt),
-      expiresAt: Math.max(existing?.expiresAt ?? revocation.expiresAt, revocation.expiresAt),
-    });
+    this.entries[revocation.target.type].apply(revocation.target.value, revocation.revokedAt, revocation.expiresAt);
     return true;
   }
 
@@ -88,43 +91,28 @@ export class RevocationIndex {
   }
 
   /**
-   * Removes entries whose tokens have all expired, looking at no more than `maxVisits` entries, so a pass over
+   * Removes entries whose tokens have all expired, looking at no more than `maxVisits` entries or table slots (a
+   * UUID table's empty slots count too, so a slice's work is bounded whatever its load), so a pass over
    * millions of entries can be spread over many turns of the event loop (a visit costs well under a microsecond):
    * call again until `done`. A pass resumes where the last one stopped; entries added meanwhile are seen by this
    * pass or the next.
    */
   prune(maxVisits = Number.POSITIVE_INFINITY): { removed: number; done: boolean } {
-    this.pruneCursor ??= {
-      types: Object.keys(this.entries) as RevocationTargetType[],
-      entries: this.entries.jti.entries(),
-    };
     let removed = 0;
     let visited = 0;
-    for (;;) {
-      const next = this.pruneCursor.entries.next();
-      if (next.done) {
-        this.pruneCursor.types.shift();
-        const type = this.pruneCursor.types[0];
-        if (type === undefined) {
-          this.pruneCursor = undefined;
-          return { removed, done: true };
-        }
-        this.pruneCursor.entries = this.entries[type].entries();
-        continue;
-      }
-      const [value, entry] = next.value;
-      if (this.isExpired(entry.expiresAt)) {
-        this.entries[this.pruneCursor.types[0]].delete(value);
-        removed += 1;
-      }
-      visited += 1;
-      if (visited >= maxVisits) return { removed, done: false };
+    for (; this.pruneType < this.types.length; this.pruneType += 1) {
+      const slice = this.entries[this.types[this.pruneType]].prune(this.isExpiredAt, maxVisits - visited);
+      removed += slice.removed;
+      visited += slice.visited;
+      if (!slice.done) return { removed, done: false };
     }
+    this.pruneType = 0;
+    return { removed, done: true };
   }
 
   private issuedBefore(type: 'sub' | 'client', value: string, iat: number): boolean {
-    const entry = this.entries[type].get(value);
-    return entry !== undefined && iat <= entry.revokedAt;
+    const revokedAt = this.entries[type].revokedAt(value);
+    return revokedAt !== undefined && iat <= revokedAt;
   }
 
   private isExpired(expiresAt: number): boolean {
