@@ -124,7 +124,7 @@ describe('RevocationIndex', () => {
     index.apply(revocation('jti', token.jti));
     index.apply(revocation('sid', uuidToken.sid!));
     index.apply(revocation('client', token.client_id));
-    expect(index.sizeByType()).toEqual({ jti: 2, sid: 1, sub: 0, client: 1, kid: 0 });
+    expect(index.sizes()).toEqual({ jti: 2, sid: 1, sub: 0, client: 1, kid: 0 });
     expect(index.size).toBe(4);
   });
 
@@ -133,7 +133,7 @@ describe('RevocationIndex', () => {
     index.apply(revocation('sub', uuidToken.sub, NOW_S, NOW_S + 100));
     index.apply(revocation('sub', uuidToken.sub, NOW_S - 100, 2 ** 33));
     index.apply(revocation('sub', uuidToken.sub, NOW_S - 200, NOW_S + 10));
-    expect(index.sizeByType().sub).toBe(1);
+    expect(index.sizes().sub).toBe(1);
     expect(index.match(uuidToken)).toBe('sub');
     expect(index.match({ ...uuidToken, iat: NOW_S + 1 })).toBeUndefined();
     clock.now = (NOW_S + 10_000) * 1000;

@@ -59,12 +59,6 @@ export class RevocationIndex {
     return this.types.reduce((total, type) => total + this.entries[type].size, 0);
   }
 
-  /** Number of live entries of each target type. */
-  sizeByType(): Record<RevocationTargetType, number> {
-    const { jti, sid, sub, client, kid } = this.entries;
-    return { jti: jti.size, sid: sid.size, sub: sub.size, client: client.size, kid: kid.size };
-  }
-
   /** Number of live entries per target type (the metrics' `auth_revocation_entries{type}`). */
   sizes(): Record<RevocationTargetType, number> {
     const { jti, sid, sub, client, kid } = this.entries;
