@@ -75,6 +75,8 @@ export class UuidTable {
   private w1 = 0;
   private w2 = 0;
   private w3 = 0;
+  /** Negative once parse() met a character that is not a lower-case hex digit. */
+  private invalidDigits = 0;
   /** Where an unfinished {@link prune} pass resumes. */
   private cursorSegment = 0;
   private cursorSlot = 0;
@@ -195,16 +197,31 @@ export class UuidTable {
     if (value.length !== 36) return false;
     if (value.charCodeAt(8) !== 45 || value.charCodeAt(13) !== 45) return false;
     if (value.charCodeAt(18) !== 45 || value.charCodeAt(23) !== 45) return false;
-    const w0 = hexWord(value, 0, 8, 0);
-    const w1 = hexWord(value, 14, 4, hexWord(value, 9, 4, 0));
-    const w2 = hexWord(value, 24, 4, hexWord(value, 19, 4, 0));
-    const w3 = hexWord(value, 28, 8, 0);
-    if (w0 < 0 || w1 < 0 || w2 < 0 || w3 < 0) return false;
-    this.w0 = w0 | 0;
-    this.w1 = w1 | 0;
-    this.w2 = w2 | 0;
-    this.w3 = w3 | 0;
+    this.invalidDigits = 0;
+    const w0 = this.hexDigits(value, 0, 8, 0);
+    const w1 = this.hexDigits(value, 14, 18, this.hexDigits(value, 9, 13, 0));
+    const w2 = this.hexDigits(value, 24, 28, this.hexDigits(value, 19, 23, 0));
+    const w3 = this.hexDigits(value, 28, 36, 0);
+    if (this.invalidDigits < 0) return false;
+    this.w0 = w0;
+    this.w1 = w1;
+    this.w2 = w2;
+    this.w3 = w3;
     return true;
+  }
+
+  /** The hex digits of `value` from `start` to `end` appended to `word` (as 32-bit words wrap); a bad one sets invalidDigits. */
+  private hexDigits(value: string, start: number, end: number, word: number): number {
+    let result = word;
+    let invalid = 0;
+    for (let i = start; i < end; i += 1) {
+      const code = value.charCodeAt(i);
+      const digit = code < 128 ? HEX_DIGITS[code] : -1;
+      invalid |= digit;
+      result = (result << 4) | digit;
+    }
+    this.invalidDigits |= invalid;
+    return result;
   }
 
   private hashParsed(): number {
@@ -302,19 +319,6 @@ export class UuidTable {
 
 function fitsUint32(value: number): boolean {
   return Number.isInteger(value) && value >= 0 && value <= MAX_UINT32;
-}
-
-/** `count` lower-case hex digits of `value` from `start`, appended to `word` (as an unsigned number), or -1. */
-function hexWord(value: string, start: number, count: number, word: number): number {
-  if (word < 0) return -1;
-  let result = word;
-  for (let i = start; i < start + count; i += 1) {
-    const code = value.charCodeAt(i);
-    const digit = code < 128 ? HEX_DIGITS[code] : -1;
-    if (digit < 0) return -1;
-    result = result * 16 + digit;
-  }
-  return result;
 }
 
 /** Mixes all 128 bits (murmur3-style multiply and xor-shift), so time-ordered UUIDs (v1, v7) spread as well. */
