@@ -1,7 +1,9 @@
 /** The hash's top bits pick one of this many segments; each grows on its own, so a rehash moves 1/64 of the table. */
 const SEGMENT_BITS = 6;
 const SEGMENT_COUNT = 1 << SEGMENT_BITS;
-const HOME_BITS = 32 - SEGMENT_BITS;
+/** Hashes are kept to 30 bits so they stay small integers (no boxed numbers on the lookup path). */
+const HASH_BITS = 30;
+const HOME_BITS = HASH_BITS - SEGMENT_BITS;
 const HOME_MASK = (1 << HOME_BITS) - 1;
 const HOME_RANGE = 2 ** HOME_BITS;
 const MIN_SLOTS = 8;
@@ -16,8 +18,9 @@ const GROWTH = 1.5;
 const MIN_LOAD = 0.25;
 const SHRUNK_LOAD = 0.5;
 const MAX_UINT32 = 0xffffffff;
-/** The value of each ASCII code as a lower-case hex digit, -1 for any other character. */
-const HEX_DIGITS = Int8Array.from({ length: 128 }, (_, code) => '0123456789abcdef'.indexOf(String.fromCharCode(code)));
+/** Each UTF-16 code unit as a lower-case hex digit, -1 for any other (64 KiB, once: one read a character, no range test). */
+const HEX_DIGITS = new Int8Array(65536).fill(-1);
+for (let digit = 0; digit < 16; digit += 1) HEX_DIGITS['0123456789abcdef'.charCodeAt(digit)] = digit;
 /** Slot layout in 32-bit words: the UUID's 128 bits, then expiresAt (0 marks an empty slot), then revokedAt if kept. */
 const EXPIRES_AT = 4;
 const REVOKED_AT = 5;
@@ -70,13 +73,8 @@ export class UuidTable {
   private readonly stride: number;
   private readonly segments: Segment[];
   private entries = 0;
-  /** The words of the last UUID parsed, kept in fields so that a lookup allocates nothing. */
-  private w0 = 0;
-  private w1 = 0;
-  private w2 = 0;
-  private w3 = 0;
-  /** Negative once parse() met a character that is not a lower-case hex digit. */
-  private invalidDigits = 0;
+  /** The four 32-bit words of the last UUID parsed, in a typed array so that a lookup allocates nothing. */
+  private readonly key = new Int32Array(4);
   /** Where an unfinished {@link prune} pass resumes. */
   private cursorSegment = 0;
   private cursorSlot = 0;
@@ -136,10 +134,7 @@ export class UuidTable {
     }
     const base = this.freeSlot(segment, hash);
     const slots = segment.slots;
-    slots[base] = this.w0;
-    slots[base + 1] = this.w1;
-    slots[base + 2] = this.w2;
-    slots[base + 3] = this.w3;
+    slots.set(this.key, base);
     slots[base + EXPIRES_AT] = expiresAt | 0;
     if (this.options.withRevokedAt) slots[base + REVOKED_AT] = revokedAt | 0;
     segment.size += 1;
@@ -197,35 +192,27 @@ export class UuidTable {
     if (value.length !== 36) return false;
     if (value.charCodeAt(8) !== 45 || value.charCodeAt(13) !== 45) return false;
     if (value.charCodeAt(18) !== 45 || value.charCodeAt(23) !== 45) return false;
-    this.invalidDigits = 0;
-    const w0 = this.hexDigits(value, 0, 8, 0);
-    const w1 = this.hexDigits(value, 14, 18, this.hexDigits(value, 9, 13, 0));
-    const w2 = this.hexDigits(value, 24, 28, this.hexDigits(value, 19, 23, 0));
-    const w3 = this.hexDigits(value, 28, 36, 0);
-    if (this.invalidDigits < 0) return false;
-    this.w0 = w0;
-    this.w1 = w1;
-    this.w2 = w2;
-    this.w3 = w3;
+    // Four digits at a time (0..0xffff, -1 if one is not a lower-case hex digit): small integers, never boxed.
+    const h0 = hex4(value, 0);
+    const h1 = hex4(value, 4);
+    const h2 = hex4(value, 9);
+    const h3 = hex4(value, 14);
+    const h4 = hex4(value, 19);
+    const h5 = hex4(value, 24);
+    const h6 = hex4(value, 28);
+    const h7 = hex4(value, 32);
+    if ((h0 | h1 | h2 | h3 | h4 | h5 | h6 | h7) < 0) return false;
+    const key = this.key;
+    key[0] = (h0 << 16) | h1;
+    key[1] = (h2 << 16) | h3;
+    key[2] = (h4 << 16) | h5;
+    key[3] = (h6 << 16) | h7;
     return true;
   }
 
-  /** The hex digits of `value` from `start` to `end` appended to `word` (as 32-bit words wrap); a bad one sets invalidDigits. */
-  private hexDigits(value: string, start: number, end: number, word: number): number {
-    let result = word;
-    let invalid = 0;
-    for (let i = start; i < end; i += 1) {
-      const code = value.charCodeAt(i);
-      const digit = code < 128 ? HEX_DIGITS[code] : -1;
-      invalid |= digit;
-      result = (result << 4) | digit;
-    }
-    this.invalidDigits |= invalid;
-    return result;
-  }
-
   private hashParsed(): number {
-    return hashWords(this.w0, this.w1, this.w2, this.w3);
+    const key = this.key;
+    return hashWords(key[0], key[1], key[2], key[3]);
   }
 
   private segmentOf(hash: number): Segment {
@@ -235,7 +222,12 @@ export class UuidTable {
   /** The base word of the parsed UUID's slot in `segment`, or -1. */
   private find(segment: Segment, hash: number): number {
     const { slots, capacity } = segment;
-    const { stride, w0, w1, w2, w3 } = this;
+    const stride = this.stride;
+    const key = this.key;
+    const w0 = key[0];
+    const w1 = key[1];
+    const w2 = key[2];
+    const w3 = key[3];
     let slot = homeSlot(hash, capacity);
     for (;;) {
       const base = slot * stride;
@@ -321,16 +313,25 @@ function fitsUint32(value: number): boolean {
   return Number.isInteger(value) && value >= 0 && value <= MAX_UINT32;
 }
 
+/** The 4 lower-case hex digits of `value` from `start` as 0..0xffff, or -1 if one is anything else. */
+function hex4(value: string, start: number): number {
+  const d0 = HEX_DIGITS[value.charCodeAt(start)];
+  const d1 = HEX_DIGITS[value.charCodeAt(start + 1)];
+  const d2 = HEX_DIGITS[value.charCodeAt(start + 2)];
+  const d3 = HEX_DIGITS[value.charCodeAt(start + 3)];
+  return (d0 | d1 | d2 | d3) < 0 ? -1 : (d0 << 12) | (d1 << 8) | (d2 << 4) | d3;
+}
+
 /** Mixes all 128 bits (murmur3-style multiply and xor-shift), so time-ordered UUIDs (v1, v7) spread as well. */
 function hashWords(w0: number, w1: number, w2: number, w3: number): number {
   let hash = Math.imul(w0 ^ 0x9e3779b9, 0x85ebca6b);
   hash = Math.imul(hash ^ (hash >>> 13) ^ w1, 0xc2b2ae35);
   hash = Math.imul(hash ^ (hash >>> 16) ^ w2, 0x85ebca6b);
   hash = Math.imul(hash ^ (hash >>> 13) ^ w3, 0xc2b2ae35);
-  return (hash ^ (hash >>> 16)) >>> 0;
+  return (hash ^ (hash >>> 16)) >>> (32 - HASH_BITS);
 }
 
-/** The hash's low bits scaled to 0..capacity-1 (any capacity, not only powers of two: exact below 2^26 slots). */
+/** The hash's low bits scaled to 0..capacity-1 (any capacity, not only powers of two; even up to 2^24 slots). */
 function homeSlot(hash: number, capacity: number): number {
   return Math.floor(((hash & HOME_MASK) * capacity) / HOME_RANGE);
 }
