@@ -133,6 +133,20 @@ describe('UuidTable', () => {
     expect(kept.filter((id) => !table.has(id))).toEqual([]);
   });
 
+  it('keeps finding the ids of a bucket that held more than its counter can count (70,000)', () => {
+    const table = new UuidTable({ withRevokedAt: false });
+    const crowded = Array.from({ length: 70_000 }, (_, i) => {
+      const middle = i.toString(16).padStart(24, '0');
+      return `abcd${middle.slice(0, 4)}-${middle.slice(4, 8)}-${middle.slice(8, 12)}-${middle.slice(12, 16)}-${middle.slice(16)}ef01`;
+    });
+    crowded.forEach((id) => table.set(id, REVOKED_AT, EXPIRES_AT));
+    const [gone, kept] = [crowded.slice(10), crowded.slice(0, 10)];
+    gone.forEach((id) => table.take(id));
+    expect(kept.filter((id) => !table.has(id))).toEqual([]);
+    expect(gone.slice(0, 1000).filter((id) => table.has(id))).toEqual([]);
+    expect(table.size).toBe(10);
+  });
+
   it('prunes only expired entries, in bounded slices, each exactly once', () => {
     const { table, ids } = filled(60_000, (i) => EXPIRES_AT + (i % 3));
     const removed = prunePass(table, (expiresAt) => expiresAt < EXPIRES_AT + 1);
