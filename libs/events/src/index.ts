@@ -43,5 +43,6 @@ export { EventVerificationError, type EventVerificationErrorCode } from './event
 export type { EventRecord } from './event-record.js';
 export type { EventSource, EventSubscription, EventSubscriptionOptions } from './event-source.js';
 export { silentEventLogger, type EventLogger } from './event-logger.js';
+export { DEFAULT_WARNING_INTERVAL_MS, ThrottledWarnings, type ThrottledWarningsOptions } from './throttled-warnings.js';
 export { describeError } from './describe-error.js';
 export { isCanonicalCompactJws } from './compact-jws.js';

@@ -2,6 +2,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { Kafka, logLevel as kafkaLogLevel, type ISocketFactory, type KafkaConfig, type LogEntry } from 'kafkajs';
 import { silentEventLogger, type EventLogger } from '../event-logger.js';
+import { ThrottledWarnings } from '../throttled-warnings.js';
 
 /**
  * Log levels of the Kafka client that are routed to the {@link EventLogger}.
@@ -98,8 +99,15 @@ const levels = {
   debug: kafkaLogLevel.DEBUG,
 } as const;
 
+/**
+ * Retries of the client's own requests (admin, metadata, connecting): 100 ms doubling to at most 1 s between
+ * attempts, so a broker that is back is found within about a second. Producers and readers set their own.
+ */
+const CLIENT_RETRY = { initialRetryTime: 100, maxRetryTime: 1000, retries: 5 } as const;
+
 function toKafkaConfig(options: KafkaConnectionOptions, logger: EventLogger, level: KafkaLogLevel): KafkaConfig {
   const { sasl } = options;
+  const warnings = new ThrottledWarnings(logger);
   return {
     clientId: options.clientId,
     brokers: options.brokers,
@@ -110,9 +118,8 @@ function toKafkaConfig(options: KafkaConnectionOptions, logger: EventLogger, lev
     requestTimeout: options.requestTimeoutMs ?? 30000,
     socketFactory: noDelaySocketFactory,
     logLevel: levels[level],
-    logCreator: () => (entry) => routeLog(logger, entry),
-    // Client-wide default (admin, metadata); producers and readers set their own.
-    retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 5 },
+    logCreator: () => (entry) => routeLog(logger, warnings, entry),
+    retry: CLIENT_RETRY,
   };
 }
 
@@ -127,11 +134,12 @@ const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) =>
 };
 
 // The client's ERROR entries are connection and retry reports it recovers from itself; what cannot be
-// recovered surfaces through our own errors (EventPublishError, a crashed reader), so they log as warnings.
-function routeLog(logger: EventLogger, { namespace, level, log }: LogEntry): void {
+// recovered surfaces through our own errors (EventPublishError, a crashed reader), so they log as warnings. While
+// the broker is away every retry of every consumer reports: one warning a minute per connection, the rest at debug.
+function routeLog(logger: EventLogger, warnings: ThrottledWarnings, { namespace, level, log }: LogEntry): void {
   const { message, timestamp: _timestamp, logger: _source, stack: _stack, ...rest } = log;
   const fields = { component: 'kafka', namespace, ...rest };
-  if (level === kafkaLogLevel.ERROR || level === kafkaLogLevel.WARN) logger.warn(message, fields);
+  if (level === kafkaLogLevel.ERROR || level === kafkaLogLevel.WARN) warnings.warn(message, fields);
   else if (level === kafkaLogLevel.INFO) logger.info(message, fields);
   else logger.debug(message, fields);
 }
