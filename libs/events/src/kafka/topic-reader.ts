@@ -3,6 +3,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kaf
 import { describeError } from '../describe-error.js';
 import type { EventLogger } from '../event-logger.js';
 import type { EventRecord } from '../event-record.js';
+import { ThrottledWarnings } from '../throttled-warnings.js';
 import { kafkaClientOf, type KafkaConnection } from './kafka-connection.js';
 
 /**
@@ -30,26 +31,42 @@ export interface TopicReaderOptions {
 
 type ReaderState = 'idle' | 'running' | 'recovering' | 'stopped';
 
-const STARTUP_BACKOFF_MS = { initial: 200, max: 5000 };
+/**
+ * Between attempts to start a consumer (broker away, topic missing) and before replacing a crashed one: 200 ms
+ * doubling to at most 1 s, so a broker that is back is found within about a second of it listening.
+ */
+const STARTUP_BACKOFF_MS = { initial: 200, max: 1000 };
+/**
+ * The consumer's own retries (fetch, heartbeat, join): at most 1 s apart. After the last one kafkajs crashes the
+ * consumer and the reader replaces it ({@link TopicReader}).
+ */
+const CONSUMER_RETRY = { initialRetryTime: 100, maxRetryTime: 1000, retries: 5 } as const;
 const LOW_WATERMARK_RECHECK_MS = 1000;
 const HEARTBEAT_SLICE_MS = 1000;
 
 /**
  * Reads a whole topic from the beginning into local state (a revocation index, a key set) and keeps following it.
  *
- * - One consumer group per instance (`${groupIdPrefix}.${uuid}`), `fromBeginning`, no offset commits.
+ * - A consumer group of its own (`${groupIdPrefix}.${uuid}`, a new one for each replacement consumer),
+ *   `fromBeginning`, no offset commits.
  * - Caught up once every record below the high watermarks taken at start has been handed to `onRecord`
  *   (an empty topic is caught up as soon as the consumer has joined; records deleted by retention meanwhile
  *   are not waited for).
  * - `onRecord` failures are retried after a backoff, never skipped; the group keeps heartbeating meanwhile.
- * - Broker loss is retried forever (the Kafka client restarts the consumer); a record already handed to `onRecord`
- *   successfully is not handed again after such a restart.
+ * - Broker loss is retried forever: the consumer retries at most 1 s apart; once the Kafka client gives up (it
+ *   crashes the consumer, a broker outage longer than a few seconds) the reader replaces the consumer at once (at
+ *   most 1 s apart while it cannot start) with one in a **new** group, positioned just after the last record
+ *   handed to `onRecord`: nothing is handed twice, nothing is read again, and `running` and `caughtUp` stay true.
+ *   Rejoining the old group would wait for the crashed member's session to expire on the broker (6 s and more)
+ *   before fetching anything; a new group is joined at once.
+ * - While the broker is away, at most one warning a minute per reader (the rest at debug).
  * - The reader never creates its topic: while the topic is missing it keeps waiting (and is not caught up).
  * - A crash the Kafka client does not restart from (kafkajs gives up on some errors, e.g. no group coordinator
- *   during a long outage, or an authorization failure) does not end the reader: it starts a new consumer after a
- *   backoff, for as long as it runs, and must catch up again (to the high watermarks of that moment) before
- *   `caughtUp` is true again. Meanwhile `running` is false, so readiness and fail-closed services see the gap.
- * - `running` turns false after `stop()`, and while a crashed consumer is being replaced.
+ *   during a long outage, or an authorization failure) does not end the reader: it starts a new consumer (in a new
+ *   group, at the same position) after a backoff, for as long as it runs, and must catch up again (to the high
+ *   watermarks of that moment) before `caughtUp` is true again. Meanwhile `running` is false, so readiness and
+ *   fail-closed services see the gap.
+ * - `running` turns false after `stop()`, and while a consumer kafkajs gave up on is being replaced.
  *
  * @example
  * ```ts
@@ -65,8 +82,7 @@ const HEARTBEAT_SLICE_MS = 1000;
  * ```
  */
 export class TopicReader {
-  /** `${groupIdPrefix}.${uuid}`: unique to this instance. */
-  readonly groupId: string;
+  private readonly groupIdPrefix: string;
   private readonly topic: string;
   private readonly onRecord: (record: EventRecord) => Promise<void>;
   private readonly logger: EventLogger;
@@ -77,6 +93,11 @@ export class TopicReader {
   private readonly backoff: { initialMs: number; maxMs: number };
   private readonly abort = new AbortController();
   private readonly caughtUpSignal: Deferred;
+  private readonly warnings: ThrottledWarnings;
+  private currentGroupId: string;
+  /** Consumers replaced in a row without one joining its group: the replacement backoff. */
+  private failedReplacements = 0;
+  private replacing = false;
   private state: ReaderState = 'idle';
   private startup: Promise<void> | undefined;
   private recovery: Promise<void> | undefined;
@@ -93,12 +114,19 @@ export class TopicReader {
     this.onRecord = options.onRecord;
     this.logger = logger ?? connection.logger;
     this.backoff = { initialMs: options.retryBackoff?.initialMs ?? 100, maxMs: options.retryBackoff?.maxMs ?? 5000 };
-    this.groupId = `${options.groupIdPrefix}.${randomUUID()}`;
+    this.groupIdPrefix = options.groupIdPrefix;
+    this.currentGroupId = this.newGroupId();
+    this.warnings = new ThrottledWarnings(this.logger);
     this.caughtUpSignal = deferred();
     this.kafka = kafkaClientOf(connection);
     this.maxWaitTimeInMs = options.maxWaitTimeInMs ?? 100;
     this.admin = this.kafka.admin({ retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 2 } });
     this.consumer = this.newConsumer();
+  }
+
+  /** `${groupIdPrefix}.${uuid}` of the current consumer: unique to this instance, new for each replacement. */
+  get groupId(): string {
+    return this.currentGroupId;
   }
 
   /**
@@ -182,30 +210,36 @@ export class TopicReader {
     this.logger.info('topic reader stopped', { topic: this.topic, groupId: this.groupId });
   }
 
+  /** Starts `this.consumer`, retrying until it runs; gives up once the reader stops or replaces that consumer. */
   private async startConsuming(): Promise<void> {
-    for (let attempt = 0; this.state === 'running'; attempt += 1) {
+    const consumer = this.consumer;
+    const current = (): boolean => this.state === 'running' && consumer === this.consumer;
+    for (let attempt = 0; current(); attempt += 1) {
       try {
-        await this.admin.connect();
-        this.targets = await this.fetchTargets();
-        await this.consumer.connect();
-        await this.consumer.subscribe({ topics: [this.topic], fromBeginning: true });
-        await this.consumer.run({
+        // A replacement consumer of a caught-up reader has nothing to catch up to.
+        if (!this.isCaughtUp) {
+          await this.admin.connect();
+          this.targets = await this.fetchTargets();
+        }
+        await consumer.connect();
+        await consumer.subscribe({ topics: [this.topic], fromBeginning: true });
+        await consumer.run({
           autoCommit: false,
           eachBatchAutoResolve: false,
           eachBatch: (p) => this.eachBatch(p),
         });
         this.checkCaughtUp();
-        await this.watchLowWatermarks();
+        await this.watchLowWatermarks(current);
         return;
       } catch (error) {
-        if (this.state !== 'running') return;
-        this.logger.warn('topic reader cannot start yet, retrying', {
+        if (!current()) return;
+        this.warnings.warn('topic reader cannot start yet, retrying', {
           topic: this.topic,
           groupId: this.groupId,
           attempt,
           error: describeError(error),
         });
-        await this.consumer.disconnect();
+        await consumer.disconnect();
         await sleep(backoffMs(attempt, STARTUP_BACKOFF_MS.initial, STARTUP_BACKOFF_MS.max), this.abort.signal);
       }
     }
@@ -227,10 +261,11 @@ export class TopicReader {
   }
 
   /** Retention may delete records we wait for: a partition whose low watermark passed its target is done. */
-  private async watchLowWatermarks(): Promise<void> {
-    while (this.state === 'running' && !this.isCaughtUp) {
+  private async watchLowWatermarks(current: () => boolean): Promise<void> {
+    if (this.isCaughtUp) return;
+    while (current() && !this.isCaughtUp) {
       await sleep(LOW_WATERMARK_RECHECK_MS, this.abort.signal);
-      if (this.state !== 'running' || this.isCaughtUp) break;
+      if (!current() || this.isCaughtUp) break;
       try {
         const offsets = await this.admin.fetchTopicOffsets(this.topic);
         for (const { partition, low } of offsets) {
@@ -245,7 +280,8 @@ export class TopicReader {
         });
       }
     }
-    await this.admin.disconnect();
+    // A replacement consumer's start uses the admin client now.
+    if (current()) await this.admin.disconnect();
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
@@ -298,7 +334,17 @@ export class TopicReader {
     }
   }
 
-  private onJoined(): void {
+  /**
+   * Runs before the first fetch of the (re)joined consumer: a replacement consumer in its new group starts just
+   * after the last record handed to `onRecord` instead of at the beginning. Seeking a partition the consumer was not
+   * assigned is ignored by the client.
+   */
+  private onJoined(consumer: Consumer): void {
+    if (consumer !== this.consumer) return;
+    this.failedReplacements = 0;
+    for (const [partition, offset] of this.delivered) {
+      consumer.seek({ topic: this.topic, partition, offset: (offset + 1n).toString() });
+    }
     this.joined = true;
     this.checkCaughtUp();
   }
@@ -311,34 +357,56 @@ export class TopicReader {
     this.checkCaughtUp();
   }
 
-  private onCrash(error: Error, restart: boolean): void {
-    if (restart || this.state !== 'running') return;
-    this.state = 'recovering';
-    this.logger.error('topic reader consumer crashed; starting a new one', {
-      topic: this.topic,
-      groupId: this.groupId,
-      error: describeError(error),
-    });
-    this.recovery = this.recover().catch((failure: unknown) => {
+  /**
+   * `transient`: kafkajs would have restarted the consumer itself (broker gone, coordinator moving), but in the same
+   * group; the reader replaces it and stays running and caught up. Otherwise kafkajs gave up: the reader replaces it
+   * too, but is not running until the new consumer has caught up again.
+   */
+  private onCrash(consumer: Consumer, error: Error, transient: boolean): void {
+    if (consumer !== this.consumer || this.state !== 'running' || this.replacing) return;
+    this.replacing = true;
+    const fields = { topic: this.topic, groupId: this.groupId, error: describeError(error) };
+    if (transient) {
+      this.warnings.warn('topic reader lost the broker; replacing its consumer', fields);
+    } else {
+      this.state = 'recovering';
+      this.logger.error('topic reader consumer crashed; starting a new one', fields);
+    }
+    this.recovery = this.replaceConsumer(transient).catch((failure: unknown) => {
       this.logger.error('topic reader recovery failed', { topic: this.topic, error: describeError(failure) });
     });
   }
 
-  /** A new consumer in the same group, caught up again before the reader counts as caught up. */
-  private async recover(): Promise<void> {
+  /**
+   * A new consumer in a new group, at the position reached ({@link onJoined}); after a crash kafkajs would not
+   * restart from, it must catch up again before the reader counts as caught up.
+   */
+  private async replaceConsumer(transient: boolean): Promise<void> {
     await this.consumer.disconnect().catch(() => undefined);
-    await sleep(STARTUP_BACKOFF_MS.max, this.abort.signal);
-    if (this.state !== 'recovering') return;
+    const delay = backoffMs(this.failedReplacements, STARTUP_BACKOFF_MS.initial, STARTUP_BACKOFF_MS.max);
+    this.failedReplacements += 1;
+    await sleep(delay, this.abort.signal);
+    if (this.state !== (transient ? 'running' : 'recovering')) return;
+    this.currentGroupId = this.newGroupId();
     this.consumer = this.newConsumer();
+    this.replacing = false;
     this.joined = false;
-    this.targets = undefined;
-    this.isCaughtUp = false;
-    this.state = 'running';
+    if (!transient) {
+      this.targets = undefined;
+      this.isCaughtUp = false;
+      this.state = 'running';
+    }
     this.startup = this.startConsuming();
     await this.startup;
   }
 
+  private newGroupId(): string {
+    return `${this.groupIdPrefix}.${randomUUID()}`;
+  }
+
   private newConsumer(): Consumer {
+    // kafkajs asks this only about errors it would restart from; the reader restarts instead, in a new group.
+    let transient = false;
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
       sessionTimeout: 6000,
@@ -348,18 +416,18 @@ export class TopicReader {
       maxWaitTimeInMs: this.maxWaitTimeInMs,
       allowAutoTopicCreation: false,
       retry: {
-        initialRetryTime: 100,
-        maxRetryTime: 2000,
-        retries: 5,
-        // Transient failures (broker gone, coordinator moving) restart the consumer for as long as we run.
-        restartOnFailure: async () => this.state === 'running',
+        ...CONSUMER_RETRY,
+        restartOnFailure: async () => {
+          transient = true;
+          return false;
+        },
       },
     });
-    consumer.on(consumer.events.GROUP_JOIN, () => this.onJoined());
+    consumer.on(consumer.events.GROUP_JOIN, () => this.onJoined(consumer));
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) =>
       this.onBatchEnd(payload.partition, payload.batchSize, payload.lastOffset),
     );
-    consumer.on(consumer.events.CRASH, ({ payload }) => this.onCrash(payload.error, payload.restart));
+    consumer.on(consumer.events.CRASH, ({ payload }) => this.onCrash(consumer, payload.error, transient));
     return consumer;
   }
 
