@@ -51,7 +51,7 @@ describe('loadAuthServiceConfig', () => {
         relayEnabled: true,
         pollIntervalMs: 1000,
         minBackoffMs: 100,
-        maxBackoffMs: 5000,
+        maxBackoffMs: 1000,
         heartbeatIntervalSeconds: 5,
       },
     });

@@ -154,7 +154,10 @@ export interface AuthServiceConfig {
     startupWaitMs: number;
     /** First retry delay after a Kafka failure, default `100`; doubles up to {@link maxBackoffMs}. */
     minBackoffMs: number;
-    /** Retry delay cap, default `5000`. */
+    /**
+     * Retry delay cap, default `1000`: while Kafka is away the relay tries again at least once a second, so the
+     * revocations made meanwhile are published within about a second of it being back.
+     */
     maxBackoffMs: number;
     /** AUTH_HEARTBEAT_INTERVAL_SECONDS, default `5` (1..3600): signed heartbeats on the revocations topic. */
     heartbeatIntervalSeconds: number;
@@ -209,7 +212,7 @@ export const AUTH_SERVICE_DEFAULTS = {
   outboxBatchSize: 100,
   outboxStartupWaitMs: 15_000,
   outboxMinBackoffMs: 100,
-  outboxMaxBackoffMs: 5000,
+  outboxMaxBackoffMs: 1000,
   keyRotationIntervalSeconds: 7 * 24 * 60 * 60,
   keyPublishAheadSeconds: 60 * 60,
   signingAlgorithm: 'ES256',

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { describeError, topicSpecs } from '@app/events';
+import { describeError, ThrottledWarnings, topicSpecs } from '@app/events';
 import { EventProducer, KafkaConnection, describeTopics, ensureTopics } from '@app/events/kafka';
 import { toEventLogger } from '@app/auth';
 import { Clock } from '../common/clock.js';
@@ -38,7 +38,8 @@ export function groupByTopicRuns<Row extends OutboxRecord>(records: readonly Row
  * start fail ({@link TopicConfigError}); found later (Kafka was down at start), nothing is published into them and
  * the check is retried like any failure. Woken right after each commit ({@link OutboxSignal}) with a poll interval
  * as fallback. On any failure the rows stay, the error is logged (no record contents) and the step is retried
- * with exponential backoff (100 ms → 5 s, forever). Only the instance holding the relay advisory lock publishes,
+ * with exponential backoff (100 ms doubling to 1 s, forever: a broker that is back is used within about a second;
+ * one warning a minute while it fails, the rest at debug). Only the instance holding the relay advisory lock publishes,
  * so order holds with several instances. Delivery is at least once (a crash between send and mark re-sends;
  * records are keyed and idempotent for consumers). Once a step finds the outbox drained, the lock holder sends the
  * due heartbeat ({@link HeartbeatPublisher}) through the same producer, and sleeps no longer than until the next one
@@ -51,6 +52,8 @@ export function groupByTopicRuns<Row extends OutboxRecord>(records: readonly Row
 @Injectable()
 export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(OutboxRelay.name);
+  /** Every retry fails while Kafka is away: one warning a minute, the others at debug. */
+  private readonly failures = new ThrottledWarnings(toEventLogger(this.logger));
   private readonly stopController = new AbortController();
   private loop: Promise<void> | undefined;
   private connection: KafkaConnection | undefined;
@@ -143,14 +146,12 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
       } catch (error) {
         if (error instanceof TopicConfigError) {
           this.markMisconfigured(error);
-          this.logger.error({
-            msg: 'Kafka topics would lose events; nothing is published until they are fixed',
+          this.failures.error('Kafka topics would lose events; nothing is published until they are fixed', {
             error: describeError(error),
             retryInMs: backoff,
           });
         } else {
-          this.logger.warn({
-            msg: 'outbox relay step failed; rows kept, retrying',
+          this.failures.warn('outbox relay step failed; rows kept, retrying', {
             error: describeError(error),
             retryInMs: backoff,
           });
