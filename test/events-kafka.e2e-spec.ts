@@ -122,6 +122,28 @@ describe('EventProducer → TopicReader', () => {
     expect(r.groupId.startsWith(`e2e-order-${run}.`)).toBe(true);
   });
 
+  it('hands each fetched batch to readAhead before its records go to onRecord, each record once', async () => {
+    const topic = await createTopic('read-ahead');
+    const seen: string[] = [];
+    await producer.send(topic, records(40, 'r'));
+    const r = reader({
+      topic,
+      groupIdPrefix: `e2e-read-ahead-${run}`,
+      readAhead: (batch) => void seen.push(...batch.map((record) => `ahead ${record.offset}`)),
+      onRecord: async (record) => void seen.push(`record ${record.offset}`),
+    });
+    await r.start();
+    await r.whenCaughtUp();
+    await producer.send(topic, records(10, 's'));
+    await until('50 records', () => seen.filter((entry) => entry.startsWith('record')).length === 50);
+
+    const offsets = Array.from({ length: 50 }, (_, i) => String(i));
+    expect(seen.filter((entry) => entry.startsWith('ahead'))).toEqual(offsets.map((offset) => `ahead ${offset}`));
+    for (const offset of offsets) {
+      expect(seen.indexOf(`ahead ${offset}`)).toBeLessThan(seen.indexOf(`record ${offset}`));
+    }
+  });
+
   it('measures produce → onRecord latency on loopback', async () => {
     const topic = await createTopic('latency');
     const seenAt = new Map<string, number>();
@@ -337,6 +359,7 @@ describe('broker loss (a broker of its own, stopped and restarted)', () => {
       await r.whenCaughtUp();
       await ownProducer.send('e2e.events.loss', records(3, 'before'));
       await until('records before the outage', () => received.length === 3);
+      const groupBefore = r.groupId;
 
       await broker.stop();
       const failedAt = Date.now();
@@ -361,6 +384,9 @@ describe('broker loss (a broker of its own, stopped and restarted)', () => {
       await until('records after the outage', () => received.length >= 6, 60_000);
       expect(received).toEqual([...records(3, 'before'), ...records(3, 'after')].map((record) => record.value));
       expect(r.running).toBe(true);
+      // Replaced in a group of its own (rejoining the old one would wait for the lost member's session to expire).
+      expect(r.groupId).not.toBe(groupBefore);
+      expect(r.groupId.startsWith('e2e-loss.')).toBe(true);
     } finally {
       await r.stop();
       await ownProducer.disconnect();

@@ -284,7 +284,15 @@ export class ResourceServer {
     const { issuer, audiences, algorithms, topics, groupIdPrefix, clock } = this.options;
     return new EventFeed(
       events,
-      { topic: topics[role], groupIdPrefix: `${groupIdPrefix}.${role}`, issuer, audiences, algorithms },
+      {
+        topic: topics[role],
+        groupIdPrefix: `${groupIdPrefix}.${role}`,
+        issuer,
+        audiences,
+        algorithms,
+        // Revocations come in bulk (a burst, a catch-up) and are signed by keys of the other topic.
+        readAhead: role === 'revocations',
+      },
       this.keys,
       handlers,
       this.logger,

@@ -14,6 +14,12 @@ export interface EventSubscriptionOptions {
   topic: string;
   groupIdPrefix: string;
   onRecord: (record: EventRecord) => Promise<void>;
+  /**
+   * Optional hint, called with the records of each fetched batch before `onRecord` is called for them one by one,
+   * in order: a subscriber may start, for all of them at once, work that does not depend on the records before
+   * (a signature check). `onRecord` must still be right if it was never called. Must not throw.
+   */
+  readAhead?: (records: readonly EventRecord[]) => void;
 }
 
 /**

@@ -7,7 +7,13 @@ import {
   type EventSubscription,
   type VerifiedSecurityEvent,
 } from '@app/events';
-import { KeyNotFoundError, type KeyResolver } from '../keys/verification-key.js';
+import { KeyNotFoundError, type KeyResolver, type VerificationKey } from '../keys/verification-key.js';
+
+/** A signature and claims check done ahead of applying ({@link EventFeed}), with the key it was done with. */
+interface VerifiedAhead {
+  readonly event: VerifiedSecurityEvent;
+  readonly key: VerificationKey;
+}
 
 /**
  * What a feed does with one verified event of a given type: parse its payload (a bad payload throws
@@ -29,6 +35,13 @@ export interface EventFeedOptions {
   /** This service's audiences: every event must name one of them in `aud`. */
   readonly audiences: readonly string[];
   readonly algorithms: readonly string[];
+  /**
+   * Verify the records of each fetched batch all at once before applying them in order (default `false`). Only for a
+   * topic whose records are not signed by keys that earlier records of the same topic introduce (the revocations
+   * topic, not the keys topic): a record whose early check failed is verified again when applied, and an early check
+   * may already have asked the key source for a key the records before it would have brought.
+   */
+  readonly readAhead?: boolean;
 }
 
 /** Counters exposed for health and metrics. */
@@ -72,6 +85,8 @@ export class EventFeed {
   readonly stats: EventFeedStats = { applied: 0, dropped: 0 };
   private readonly subscription: EventSubscription;
   private readonly types: ReadonlySet<string>;
+  /** Early checks of the batch being applied, by `partition:offset` ({@link EventFeedOptions.readAhead}). */
+  private ahead = new Map<string, Promise<VerifiedAhead | undefined>>();
 
   constructor(
     source: EventSource,
@@ -86,6 +101,7 @@ export class EventFeed {
       topic: options.topic,
       groupIdPrefix: options.groupIdPrefix,
       onRecord: (record) => this.handle(record),
+      readAhead: options.readAhead === true ? (records) => this.verifyAhead(records) : undefined,
     });
   }
 
@@ -114,14 +130,10 @@ export class EventFeed {
     // Compaction tombstones carry nothing to apply.
     if (record.value === null) return;
     const live = this.caughtUp;
+    const ahead = this.ahead.get(aheadKey(record));
+    this.ahead.delete(aheadKey(record));
     try {
-      const event = await verifySecurityEvent(record.value, {
-        issuer: this.options.issuer,
-        audience: this.options.audiences,
-        algorithms: this.options.algorithms,
-        types: this.types,
-        resolveKey: async (header) => (await this.keys.resolve(header)).key,
-      });
+      const event = (await this.stillTrusted(ahead)) ?? (await this.verify(record.value));
       await this.handlers[event.type](event);
       this.stats.applied += 1;
       this.observer.applied?.(event, record, live);
@@ -145,4 +157,56 @@ export class EventFeed {
       });
     }
   }
+
+  private async verify(
+    value: string,
+    onKey: (key: VerificationKey) => void = () => undefined,
+  ): Promise<VerifiedSecurityEvent> {
+    return verifySecurityEvent(value, {
+      issuer: this.options.issuer,
+      audience: this.options.audiences,
+      algorithms: this.options.algorithms,
+      types: this.types,
+      resolveKey: async (header) => {
+        const key = await this.keys.resolve(header);
+        onKey(key);
+        return key.key;
+      },
+    });
+  }
+
+  /**
+   * Starts the signature and claims checks of a whole batch at once. One record at a time, each check waits for its
+   * turn behind everything else the process is doing (the requests it serves verify tokens too); a batch of early
+   * checks waits once.
+   */
+  private verifyAhead(records: readonly EventRecord[]): void {
+    this.ahead = new Map();
+    for (const record of records) {
+      const { value } = record;
+      if (value === null) continue;
+      let used: VerificationKey | undefined;
+      const check = this.verify(value, (key) => (used = key)).then(
+        (event) => (used === undefined ? undefined : { event, key: used }),
+        // Not an answer yet: the record is verified again, in order, when it is applied, and dropped or retried then.
+        () => undefined,
+      );
+      this.ahead.set(aheadKey(record), check);
+    }
+  }
+
+  /** The early check's event while its key is still the trusted one for it (not revoked or replaced meanwhile). */
+  private async stillTrusted(
+    ahead: Promise<VerifiedAhead | undefined> | undefined,
+  ): Promise<VerifiedSecurityEvent | undefined> {
+    const verified = await ahead;
+    if (verified === undefined) return undefined;
+    const { kid, alg } = verified.key;
+    const current = await this.keys.resolve({ kid, alg }).catch(() => undefined);
+    return current === verified.key ? verified.event : undefined;
+  }
+}
+
+function aheadKey(record: EventRecord): string {
+  return `${record.partition}:${record.offset}`;
 }

@@ -23,6 +23,11 @@ export interface TopicReaderOptions {
    * is delivered again after a backoff, until it succeeds or the reader stops. Swallow (and count) bad events.
    */
   onRecord: (record: EventRecord) => Promise<void>;
+  /**
+   * Optional hint (the `readAhead` of an event subscription): called with the records of each fetched batch not yet
+   * handed to `onRecord`, before they are, so their independent work can start at once. Must not throw.
+   */
+  readAhead?: (records: readonly EventRecord[]) => void;
   /** Backoff after `onRecord` throws: doubles from `initialMs` (default 100) up to `maxMs` (default 5000). */
   retryBackoff?: { initialMs?: number; maxMs?: number };
   /** Fetch long-poll bound; new records are returned as soon as they land (minBytes 1). Default 100. */
@@ -85,6 +90,7 @@ export class TopicReader {
   private readonly groupIdPrefix: string;
   private readonly topic: string;
   private readonly onRecord: (record: EventRecord) => Promise<void>;
+  private readonly readAhead: ((records: readonly EventRecord[]) => void) | undefined;
   private readonly logger: EventLogger;
   private readonly kafka: Kafka;
   private readonly maxWaitTimeInMs: number;
@@ -112,6 +118,7 @@ export class TopicReader {
     assertOptions(options);
     this.topic = options.topic;
     this.onRecord = options.onRecord;
+    this.readAhead = options.readAhead;
     this.logger = logger ?? connection.logger;
     this.backoff = { initialMs: options.retryBackoff?.initialMs ?? 100, maxMs: options.retryBackoff?.maxMs ?? 5000 };
     this.groupIdPrefix = options.groupIdPrefix;
@@ -290,20 +297,18 @@ export class TopicReader {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     /* eslint-enable @typescript-eslint/unbound-method */
     const { partition } = batch;
-    for (const message of batch.messages) {
+    const last = this.delivered.get(partition) ?? -1n;
+    const records = batch.messages.map((message) => toRecord(batch.topic, partition, message));
+    this.readAhead?.(records.filter((record) => BigInt(record.offset) > last));
+    for (const record of records) {
       if (!isRunning() || isStale() || this.state !== 'running') return;
-      const offset = BigInt(message.offset);
-      const last = this.delivered.get(partition);
-      if (last === undefined || offset > last) {
-        const done = await this.deliver(
-          toRecord(batch.topic, partition, message),
-          heartbeat,
-          () => isRunning() && !isStale(),
-        );
+      const offset = BigInt(record.offset);
+      if (offset > (this.delivered.get(partition) ?? -1n)) {
+        const done = await this.deliver(record, heartbeat, () => isRunning() && !isStale());
         if (!done) return;
         this.delivered.set(partition, offset);
       }
-      resolveOffset(message.offset);
+      resolveOffset(record.offset);
       this.checkCaughtUp();
     }
     await heartbeat();
@@ -443,12 +448,15 @@ export class TopicReader {
 }
 
 function assertOptions(options: TopicReaderOptions): void {
-  const { topic, groupIdPrefix, onRecord, retryBackoff, maxWaitTimeInMs } = options ?? {};
+  const { topic, groupIdPrefix, onRecord, readAhead, retryBackoff, maxWaitTimeInMs } = options ?? {};
   if (typeof topic !== 'string' || topic === '') throw new TypeError('TopicReader: "topic" is required');
   if (typeof groupIdPrefix !== 'string' || groupIdPrefix === '') {
     throw new TypeError('TopicReader: "groupIdPrefix" is required');
   }
   if (typeof onRecord !== 'function') throw new TypeError('TopicReader: "onRecord" must be a function');
+  if (readAhead !== undefined && typeof readAhead !== 'function') {
+    throw new TypeError('TopicReader: "readAhead" must be a function');
+  }
   for (const [name, value] of Object.entries({ ...retryBackoff, maxWaitTimeInMs })) {
     if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) {
       throw new TypeError(`TopicReader: "${name}" must be a non-negative integer`);
