@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net';
  * stops forwarding in both directions while every connection stays open (bytes are swallowed, new connections are
  * accepted and never forwarded), so the client sees silence, not an error, exactly as behind a dropped link;
  * `restore()` closes what was held (as the peers' TCP timeouts would after a real partition) and forwards again.
+ * `holdReplies()` cuts one direction only: requests still reach the upstream, which handles them, and its answers
+ * are swallowed (a broker appends a batch whose acknowledgement the producer never sees).
  *
  * A Kafka client only keeps using the proxy if the broker advertises it: give the broker a listener whose
  * advertised address is the proxy's (see test/staleness.e2e-spec.ts), and point the one client to cut off at it.
@@ -22,7 +24,10 @@ import type { AddressInfo } from 'node:net';
 export class TcpProxy {
   private server: Server | undefined;
   private readonly open = new Set<Socket>();
+  /** Each upstream connection and the client it answers. */
+  private readonly replies = new Map<Socket, Socket>();
   private isCut = false;
+  private isHoldingReplies = false;
 
   constructor(
     private readonly upstreamPort: number,
@@ -45,8 +50,15 @@ export class TcpProxy {
     }
   }
 
+  /** Keeps forwarding requests (on new connections too) and swallows every answer, until `restore()`. */
+  holdReplies(): void {
+    this.isHoldingReplies = true;
+    for (const [upstream, client] of this.replies) swallowFrom(upstream, client);
+  }
+
   restore(): void {
     this.isCut = false;
+    this.isHoldingReplies = false;
     this.destroyAll();
   }
 
@@ -66,10 +78,15 @@ export class TcpProxy {
     client.setNoDelay(true);
     upstream.setNoDelay(true);
     client.pipe(upstream);
-    upstream.pipe(client);
+    this.replies.set(upstream, client);
+    if (this.isHoldingReplies) swallowFrom(upstream, client);
+    else upstream.pipe(client);
     // One side gone: the other goes too, as a direct connection would.
     client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
+    upstream.on('close', () => {
+      this.replies.delete(upstream);
+      client.destroy();
+    });
   }
 
   private track(socket: Socket): void {
@@ -86,3 +103,8 @@ export class TcpProxy {
 }
 
 const swallow = (): void => undefined;
+
+function swallowFrom(upstream: Socket, client: Socket): void {
+  upstream.unpipe(client);
+  upstream.on('data', swallow).resume();
+}
