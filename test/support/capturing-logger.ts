@@ -15,14 +15,17 @@ export class CapturingLogger implements LoggerService {
   readonly lines: string[] = [];
   /** The arguments of each call, as plain JSON data. */
   readonly entries: unknown[][] = [];
-  log = (...args: unknown[]): void => this.capture(args);
-  error = (...args: unknown[]): void => this.capture(args);
-  warn = (...args: unknown[]): void => this.capture(args);
-  debug = (...args: unknown[]): void => this.capture(args);
-  verbose = (...args: unknown[]): void => this.capture(args);
+  /** The level of each call (`log`, `error`, `warn`, `debug`, `verbose`), in step with {@link entries}. */
+  readonly levels: string[] = [];
+  log = (...args: unknown[]): void => this.capture('log', args);
+  error = (...args: unknown[]): void => this.capture('error', args);
+  warn = (...args: unknown[]): void => this.capture('warn', args);
+  debug = (...args: unknown[]): void => this.capture('debug', args);
+  verbose = (...args: unknown[]): void => this.capture('verbose', args);
 
-  private capture(args: unknown[]): void {
+  private capture(level: string, args: unknown[]): void {
     const entry = args.map(toPlainData);
+    this.levels.push(level);
     this.entries.push(entry);
     this.lines.push(entry.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' '));
   }

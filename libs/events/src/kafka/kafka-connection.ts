@@ -118,7 +118,7 @@ function toKafkaConfig(options: KafkaConnectionOptions, logger: EventLogger, lev
     requestTimeout: options.requestTimeoutMs ?? 30000,
     socketFactory: noDelaySocketFactory,
     logLevel: levels[level],
-    logCreator: () => (entry) => routeLog(logger, warnings, entry),
+    logCreator: () => (entry) => routeLog(logger, warnings, options.clientId, entry),
     retry: CLIENT_RETRY,
   };
 }
@@ -136,9 +136,14 @@ const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) =>
 // The client's ERROR entries are connection and retry reports it recovers from itself; what cannot be
 // recovered surfaces through our own errors (EventPublishError, a crashed reader), so they log as warnings. While
 // the broker is away every retry of every consumer reports: one warning a minute per connection, the rest at debug.
-function routeLog(logger: EventLogger, warnings: ThrottledWarnings, { namespace, level, log }: LogEntry): void {
+function routeLog(
+  logger: EventLogger,
+  warnings: ThrottledWarnings,
+  clientId: string,
+  { namespace, level, log }: LogEntry,
+): void {
   const { message, timestamp: _timestamp, logger: _source, stack: _stack, ...rest } = log;
-  const fields = { component: 'kafka', namespace, ...rest };
+  const fields = { component: 'kafka', clientId, namespace, ...rest };
   if (level === kafkaLogLevel.ERROR || level === kafkaLogLevel.WARN) warnings.warn(message, fields);
   else if (level === kafkaLogLevel.INFO) logger.info(message, fields);
   else logger.debug(message, fields);
