@@ -3,6 +3,7 @@ import tls from 'node:tls';
 import { Kafka, logLevel as kafkaLogLevel, type ISocketFactory, type KafkaConfig, type LogEntry } from 'kafkajs';
 import { silentEventLogger, type EventLogger } from '../event-logger.js';
 import { ThrottledWarnings } from '../throttled-warnings.js';
+import { isExpectedClientChatter } from './expected-client-chatter.js';
 
 /**
  * Log levels of the Kafka client that are routed to the {@link EventLogger}.
@@ -136,6 +137,7 @@ const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) =>
 // The client's ERROR entries are connection and retry reports it recovers from itself; what cannot be
 // recovered surfaces through our own errors (EventPublishError, a crashed reader), so they log as warnings. While
 // the broker is away every retry of every consumer reports: one warning a minute per connection, the rest at debug.
+// What it says at every start (isExpectedClientChatter) is debug.
 function routeLog(
   logger: EventLogger,
   warnings: ThrottledWarnings,
@@ -144,7 +146,8 @@ function routeLog(
 ): void {
   const { message, timestamp: _timestamp, logger: _source, stack: _stack, ...rest } = log;
   const fields = { component: 'kafka', clientId, namespace, ...rest };
-  if (level === kafkaLogLevel.ERROR || level === kafkaLogLevel.WARN) warnings.warn(message, fields);
+  if (isExpectedClientChatter({ log })) logger.debug(message, fields);
+  else if (level === kafkaLogLevel.ERROR || level === kafkaLogLevel.WARN) warnings.warn(message, fields);
   else if (level === kafkaLogLevel.INFO) logger.info(message, fields);
   else logger.debug(message, fields);
 }
