@@ -37,6 +37,8 @@ export function createAppLogger({ service, json, level = 'info', destination }: 
         translateTime: 'SYS:HH:MM:ss.l',
         ignore: 'pid,hostname,service,context',
         messageFormat: '[{service}] {context} {msg}',
+        // Only `err` is an Error object here; our `error` fields are text (describeError) and stay on the line.
+        errorLikeObjectKeys: ['err'],
       });
   return pino(
     {

@@ -10,7 +10,8 @@ export type RequestLogging = (request: IncomingMessage, response: ServerResponse
  * Gives every request an id (the caller's `X-Request-Id` when it is a plain token, else a UUID), answers it in
  * `X-Request-Id`, serves the request inside that id's context (every log line written meanwhile carries `reqId`),
  * and logs one line when the answer is sent: method, path (never the query string, where a token could ride),
- * status and time, at `info`, `warn` for 5xx.
+ * status and time, at `info`; `warn` for a 5xx other than 503 (a 503 is a deliberate answer: not ready yet, or a
+ * fail-closed service that cannot vouch for its revocation state, which the service logs once when it starts and ends).
  *
  * @example
  * ```ts
@@ -23,7 +24,9 @@ export function requestLogging(logger: Logger): RequestLogging {
     logger,
     genReqId: () => currentRequestId()!,
     customLogLevel: (_request, response, error) =>
-      error !== undefined || response.statusCode >= 500 ? 'warn' : 'info',
+      error !== undefined || (response.statusCode >= 500 && response.statusCode !== 503) ? 'warn' : 'info',
+    customSuccessMessage: () => 'request completed',
+    customErrorMessage: () => 'request completed',
     // The `reqId` of the line comes from the request context (logger mixin); pino-http's own `req.id` repeats it.
     quietReqLogger: true,
     serializers: {

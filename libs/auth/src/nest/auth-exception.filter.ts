@@ -142,10 +142,9 @@ export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
   private log(error: AuthError, status: number): void {
     const cause = error.cause instanceof Error ? describeError(error.cause) : error.cause;
     const fields = { code: error.code, status, reason: error.message, cause };
-    if (status >= 500) {
-      this.logger.warn(fields);
-    } else {
-      this.logger.debug(fields);
-    }
+    // Every refusal is the client's or the moment's, not a fault of this service: the state behind a 503 (keys not
+    // loaded, revocation state stale or over capacity) is logged once by the resource server when it starts and ends,
+    // so a fail-closed service answering thousands of requests 503 does not write thousands of warnings.
+    this.logger.debug(fields);
   }
 }
