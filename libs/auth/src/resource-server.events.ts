@@ -22,6 +22,13 @@ export interface EventAppliedEvent {
   readonly appliedAt: number;
   /** The feed had caught up before this record arrived: it was published while this service ran, not replayed. */
   readonly live: boolean;
+  /** The Kafka record key (`jti:<id>`, `kid`, …): what ties it to the auth service's outbox row. */
+  readonly key: string | null;
+  /**
+   * Epoch milliseconds with sub-ms precision: handed to the feed by the topic reader, verified, applied (for a stage
+   * breakdown of propagation; `appliedAt` above is the server clock's, for the lag metric).
+   */
+  readonly stages: { readonly receivedAt: number; readonly verifiedAt: number; readonly appliedAt: number };
 }
 
 /** `event.dropped`: a record that did not verify was skipped; `code` says why (`EventVerificationError` codes). */

@@ -297,13 +297,15 @@ export class ResourceServer {
       handlers,
       this.logger,
       {
-        applied: (event, record, live) =>
+        applied: (event, record, live, stages) =>
           this.events.emit('event.applied', {
             topic: record.topic,
             type: event.type,
             issuedAt: event.issuedAt,
             appliedAt: clock(),
             live,
+            key: record.key,
+            stages,
           }),
         dropped: (record, code) => this.events.emit('event.dropped', { topic: record.topic, code }),
       },

@@ -45,4 +45,5 @@ export type { EventSource, EventSubscription, EventSubscriptionOptions } from '.
 export { silentEventLogger, type EventLogger } from './event-logger.js';
 export { DEFAULT_WARNING_INTERVAL_MS, ThrottledWarnings, type ThrottledWarningsOptions } from './throttled-warnings.js';
 export { describeError } from './describe-error.js';
+export { epochNowMs } from './epoch-now.js';
 export { isCanonicalCompactJws } from './compact-jws.js';

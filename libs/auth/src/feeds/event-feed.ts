@@ -1,4 +1,5 @@
 import {
+  epochNowMs,
   EventVerificationError,
   verifySecurityEvent,
   type EventLogger,
@@ -53,6 +54,16 @@ export interface EventFeedStats {
 }
 
 /**
+ * When a feed handled one record, epoch milliseconds with sub-ms precision (`epochNowMs`): handed to the feed by the
+ * reader, its signature and claims verified, applied to local state.
+ */
+export interface EventFeedStages {
+  readonly receivedAt: number;
+  readonly verifiedAt: number;
+  readonly appliedAt: number;
+}
+
+/**
  * Told of every record a feed applies or drops (the resource server turns these into its named events). `live`: the
  * feed had already caught up when the record arrived, so it was published after this service started, not replayed.
  *
@@ -62,7 +73,7 @@ export interface EventFeedStats {
  * ```
  */
 export interface EventFeedObserver {
-  applied?(event: VerifiedSecurityEvent, record: EventRecord, live: boolean): void;
+  applied?(event: VerifiedSecurityEvent, record: EventRecord, live: boolean, stages: EventFeedStages): void;
   dropped?(record: EventRecord, code: string): void;
 }
 
@@ -87,6 +98,8 @@ export class EventFeed {
   private readonly types: ReadonlySet<string>;
   /** Early checks of the batch being applied, by `partition:offset` ({@link EventFeedOptions.readAhead}). */
   private ahead = new Map<string, Promise<VerifiedAhead | undefined>>();
+  /** When the batch being applied was handed over, if read ahead (for the `receivedAt` stage). */
+  private aheadReceivedAt: number | undefined;
 
   constructor(
     source: EventSource,
@@ -132,11 +145,14 @@ export class EventFeed {
     const live = this.caughtUp;
     const ahead = this.ahead.get(aheadKey(record));
     this.ahead.delete(aheadKey(record));
+    // Read ahead, the batch reached the feed (and its checks started) when the reader handed it over.
+    const receivedAt = this.aheadReceivedAt ?? epochNowMs();
     try {
       const event = (await this.stillTrusted(ahead)) ?? (await this.verify(record.value));
+      const verifiedAt = epochNowMs();
       await this.handlers[event.type](event);
       this.stats.applied += 1;
-      this.observer.applied?.(event, record, live);
+      this.observer.applied?.(event, record, live, { receivedAt, verifiedAt, appliedAt: epochNowMs() });
       this.logger.debug('Security event applied', {
         topic: record.topic,
         eventId: event.eventId,
@@ -182,6 +198,7 @@ export class EventFeed {
    */
   private verifyAhead(records: readonly EventRecord[]): void {
     this.ahead = new Map();
+    this.aheadReceivedAt = epochNowMs();
     for (const record of records) {
       const { value } = record;
       if (value === null) continue;
