@@ -22,6 +22,7 @@ import { DataRetentionScheduler } from './retention/data-retention.scheduler.js'
 import { SigningKeyStore } from './keys/signing-key.store.js';
 import { OAuthExceptionFilter } from './oauth/oauth-exception.filter.js';
 import { HeartbeatPublisher } from './outbox/heartbeat.publisher.js';
+import { OutboxAcks } from './outbox/outbox.acks.js';
 import { OutboxRelay } from './outbox/outbox.relay.js';
 import { LoginBackoff } from './rate-limits/login-backoff.service.js';
 import { rateLimitOptions } from './rate-limits/rate-limit.options.js';
@@ -90,6 +91,7 @@ import { UserAuthenticator } from './users/user-authenticator.service.js';
     DataRetention,
     DataRetentionScheduler,
     HeartbeatPublisher,
+    OutboxAcks,
     OutboxRelay,
     ClientAuthenticator,
     LoginBackoff,

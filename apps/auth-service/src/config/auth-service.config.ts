@@ -161,6 +161,12 @@ export interface AuthServiceConfig {
     maxBackoffMs: number;
     /** AUTH_HEARTBEAT_INTERVAL_SECONDS, default `5` (1..3600): signed heartbeats on the revocations topic. */
     heartbeatIntervalSeconds: number;
+    /**
+     * AUTH_REVOCATION_ACK_WAIT_MS, default `1000` (0..30000): how long `POST /oauth/revoke` and `POST /admin/revocations`
+     * wait, after committing, for the broker to acknowledge the event, so that their answer means every service
+     * refuses it within milliseconds. Past it they answer all the same (the event is safe in the outbox); 0: no wait.
+     */
+    revocationAckWaitMs: number;
   };
   /**
    * Rate limits of the OAuth endpoints, per authenticated client (requests whose client fails to authenticate count
@@ -219,6 +225,7 @@ export const AUTH_SERVICE_DEFAULTS = {
   keyCheckIntervalSeconds: 30,
   retentionIntervalSeconds: 600,
   outboxSentRetentionSeconds: 24 * 60 * 60,
+  revocationAckWaitMs: 1000,
   sessionMaxLifetimeSeconds: 12 * 60 * 60,
   sessionIdleTimeoutSeconds: 30 * 60,
   refreshTokenReuseGraceSeconds: 0,
@@ -538,6 +545,13 @@ export function loadAuthServiceConfig(env: Env): AuthServiceConfig {
         AUTH_SERVICE_DEFAULTS.heartbeatIntervalSeconds,
         1,
         MAX_HEARTBEAT_INTERVAL_SECONDS,
+      ),
+      revocationAckWaitMs: integer(
+        env,
+        'AUTH_REVOCATION_ACK_WAIT_MS',
+        AUTH_SERVICE_DEFAULTS.revocationAckWaitMs,
+        0,
+        30_000,
       ),
     },
     rateLimits: rateLimits(env),

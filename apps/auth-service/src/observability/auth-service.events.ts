@@ -16,6 +16,14 @@ export interface OAuthRequestFailedEvent {
   readonly status: number;
 }
 
+/** `outbox.committed`: a request committed outbox rows and woke the relay (revocations, key changes of a request). */
+export interface OutboxCommittedEvent {
+  /** The outbox ids of the rows. */
+  readonly ids: readonly string[];
+  /** When the transaction had committed, epoch milliseconds with sub-ms precision (`epochNowMs`). */
+  readonly committedAt: number;
+}
+
 /** `outbox.published`: the broker acknowledged a run of outbox records of one topic. */
 export interface OutboxPublishedEvent {
   readonly topic: string;
@@ -23,12 +31,20 @@ export interface OutboxPublishedEvent {
   readonly createdAt: readonly number[];
   /** When the broker acknowledged them, epoch milliseconds. */
   readonly ackedAt: number;
+  /** Outbox id and Kafka record key of each record, in order. */
+  readonly records: readonly { readonly id: string; readonly key: string }[];
+  /**
+   * Stage timestamps of the run, epoch milliseconds with sub-ms precision (`epochNowMs`): `readAt` the relay read
+   * the rows from the outbox, `ackedAt` the broker acknowledged them.
+   */
+  readonly stages: { readonly readAt: number; readonly ackedAt: number };
 }
 
 /** The documented vocabulary of {@link AuthServiceEvents}. */
 export type AuthServiceEventMap = {
   'token.issued': [TokenIssuedEvent];
   'oauth.request.failed': [OAuthRequestFailedEvent];
+  'outbox.committed': [OutboxCommittedEvent];
   'outbox.published': [OutboxPublishedEvent];
 };
 

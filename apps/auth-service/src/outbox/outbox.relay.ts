@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { describeError, ThrottledWarnings, topicSpecs } from '@app/events';
+import { describeError, epochNowMs, ThrottledWarnings, topicSpecs } from '@app/events';
 import { EventProducer, KafkaConnection, describeTopics, ensureTopics } from '@app/events/kafka';
 import { toEventLogger } from '@app/auth';
 import { Clock } from '../common/clock.js';
@@ -8,6 +8,7 @@ import { authServiceConfig, type AuthServiceConfig } from '../config/auth-servic
 import { ADVISORY_LOCKS, CHANNELS, Database, type AdvisoryLock, type Listener } from '../storage/database.js';
 import { HeartbeatPublisher } from './heartbeat.publisher.js';
 import { markOutboxSent, readUnsentOutbox, type OutboxRecord, type UnsentOutboxRecord } from './outbox.repository.js';
+import { OutboxAcks } from './outbox.acks.js';
 import { OutboxSignal } from './outbox.signal.js';
 import { checkTopicConfigs, minRevocationRetentionMs, TopicConfigError } from './topic-config.check.js';
 
@@ -73,6 +74,7 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
     @Inject(HeartbeatPublisher) private readonly heartbeats: HeartbeatPublisher,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(AuthServiceEvents) private readonly events: AuthServiceEvents,
+    @Inject(OutboxAcks) private readonly acks: OutboxAcks,
   ) {}
 
   /**
@@ -172,6 +174,7 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
     // Taken before the read: a heartbeat stamped with it follows every row committed before it.
     const readAt = this.clock.now();
     const batch = await readUnsentOutbox(this.db, batchSize);
+    const batchReadAt = epochNowMs();
     for (const run of groupByTopicRuns(batch)) {
       if (this.stopped) return 'drained';
       const started = performance.now();
@@ -179,7 +182,7 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
         run[0].topic,
         run.map(({ key, value }) => ({ key, value })),
       );
-      this.published(run);
+      this.published(run, batchReadAt);
       await markOutboxSent(
         this.db,
         run.map((r) => r.id),
@@ -198,9 +201,18 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
     return 'drained';
   }
 
-  private published(run: readonly UnsentOutboxRecord[]): void {
-    const ackedAt = this.clock.now();
-    this.events.emit('outbox.published', { topic: run[0].topic, createdAt: run.map((r) => r.createdAtMs), ackedAt });
+  /** The requests waiting for these rows answer now ({@link OutboxAcks}); observers learn the run's timings. */
+  private published(run: readonly UnsentOutboxRecord[], readAt: number): void {
+    const stages = { readAt, ackedAt: epochNowMs() };
+    const ids = run.map((r) => r.id);
+    this.acks.acked(ids);
+    this.events.emit('outbox.published', {
+      topic: run[0].topic,
+      createdAt: run.map((r) => r.createdAtMs),
+      ackedAt: this.clock.now(),
+      records: run.map(({ id, key }) => ({ id, key })),
+      stages,
+    });
   }
 
   /**

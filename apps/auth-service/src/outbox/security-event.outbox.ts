@@ -33,8 +33,9 @@ export class SecurityEventOutbox {
     @Inject(authServiceConfig.KEY) private readonly config: AuthServiceConfig,
   ) {}
 
-  async enqueueRevocation(tx: SqlExecutor, revocation: Revocation, signer: EventSigner): Promise<void> {
-    await enqueueOutboxRecord(tx, {
+  /** Returns the outbox id of the event's row. */
+  async enqueueRevocation(tx: SqlExecutor, revocation: Revocation, signer: EventSigner): Promise<string> {
+    return enqueueOutboxRecord(tx, {
       topic: this.config.kafka.revocationsTopic,
       key: revocationRecordKey(revocation.target),
       value: await encodeRevocationEvent(revocation, await this.options(tx, signer)),

@@ -1,15 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Revocation } from '@app/events';
 import { AUDIT_EVENTS } from '../audit/audit-log.service.js';
 import { Clock } from '../common/clock.js';
 import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
-import { OutboxSignal } from '../outbox/outbox.signal.js';
+import { OutboxAcks } from '../outbox/outbox.acks.js';
 import { endSessions, SESSION_END_REASONS } from '../sessions/session-end.js';
 import { SessionRevoker } from '../sessions/session-revoker.service.js';
 import { findSession } from '../sessions/session.repository.js';
 import { Database, type SqlExecutor } from '../storage/database.js';
 import { longestAcceptanceSeconds } from '../tokens/longest-acceptance.js';
-import { RevocationRecorder } from './revocation.recorder.js';
+import { RevocationRecorder, type RecordedRevocation } from './revocation.recorder.js';
 import { UnknownRevocationTargetError } from './revocation-target.errors.js';
 
 /** What `POST /admin/revocations` revokes: one token (`jti`), a session, a user (subject) or a client. */
@@ -31,7 +30,8 @@ export interface AdminRevocationResult {
 
 /**
  * Revocations by an operator (`POST /admin/revocations`), each ONE transaction that writes one compact event through
- * the {@link RevocationRecorder} (audited), then wakes the relay:
+ * the {@link RevocationRecorder} (audited), then wakes the relay and answers once the broker has acknowledged the
+ * event, or after `AUTH_REVOCATION_ACK_WAIT_MS` all the same ({@link OutboxAcks}):
  * - `token`: the `jti`, until the longest a token issued now can be accepted (the auth service does not keep the ids
  *   it issued, so any `jti` is recorded);
  * - `session`: {@link SessionRevoker} (its refresh tokens die, its access tokens are refused by `sid`);
@@ -51,7 +51,7 @@ export class AdminRevocations {
   constructor(
     @Inject(RevocationRecorder) private readonly recorder: RevocationRecorder,
     @Inject(SessionRevoker) private readonly sessions: SessionRevoker,
-    @Inject(OutboxSignal) private readonly signal: OutboxSignal,
+    @Inject(OutboxAcks) private readonly acks: OutboxAcks,
     @Inject(Database) private readonly db: Database,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(authServiceConfig.KEY) private readonly config: AuthServiceConfig,
@@ -61,7 +61,7 @@ export class AdminRevocations {
     const nowS = this.clock.now() / 1000;
     const revokedAt = Math.floor(nowS);
     const recorded = await this.db.transaction((tx) => this.revokeIn(tx, actor, request, nowS));
-    if (recorded !== undefined) this.signal.notify();
+    const acked = recorded !== undefined && (await this.acks.committed([recorded.outboxId]));
     this.logger.log({
       msg: 'admin revocation',
       actor,
@@ -69,6 +69,7 @@ export class AdminRevocations {
       value: request.type === 'token' ? undefined : request.value,
       jti: request.type === 'token' ? request.value : undefined,
       changed: recorded !== undefined,
+      acked,
     });
     return { type: request.type, value: request.value, revokedAt: recorded?.revokedAt ?? revokedAt };
   }
@@ -78,7 +79,7 @@ export class AdminRevocations {
     actor: string,
     { type, value, reason }: AdminRevocationRequest,
     nowS: number,
-  ): Promise<Revocation | undefined> {
+  ): Promise<RecordedRevocation | undefined> {
     const revokedAt = Math.floor(nowS);
     // A token issued now is accepted at most this long: a revocation that lasts until then outlives all it can hit.
     const expiresAt = revokedAt + longestAcceptanceSeconds(this.config.accessTokenTtlSeconds);

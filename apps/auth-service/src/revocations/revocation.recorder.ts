@@ -6,18 +6,22 @@ import { SecurityEventOutbox } from '../outbox/security-event.outbox.js';
 import type { SqlExecutor } from '../storage/database.js';
 import { upsertRevocation } from './revocation.repository.js';
 
+/** A revocation as stored, with the outbox id of its event (what a request waits on: `OutboxAcks.committed`). */
+export type RecordedRevocation = Revocation & { readonly outboxId: string };
+
 /**
  * The one way a revocation is written (except a signing key's, whose event the key change signs itself): inside the
  * caller's transaction, the `revocations` row ({@link upsertRevocation}: cut-off and expiry move forward only), its
  * event signed with the current key in the outbox (keyed `<type>:<value>`, so compaction keeps the latest), and the
  * audit entry. A revocation that changes nothing writes nothing and returns `undefined`. The caller wakes the relay
- * (`OutboxSignal.notify()`) once its transaction has committed.
+ * once its transaction has committed: `OutboxAcks.committed` (which also waits for the broker's acknowledgement) or
+ * `OutboxSignal.notify()`.
  *
  * @example
  * const recorded = await db.transaction((tx) =>
  *   recorder.record(tx, revocation, { type: AUDIT_EVENTS.tokenRevoked, actor: clientId, details: { jti } }),
  * );
- * if (recorded) signal.notify();
+ * if (recorded) await acks.committed([recorded.outboxId]);
  */
 @Injectable()
 export class RevocationRecorder {
@@ -27,11 +31,11 @@ export class RevocationRecorder {
     @Inject(AuditLog) private readonly audit: AuditLog,
   ) {}
 
-  async record(tx: SqlExecutor, revocation: Revocation, audit: AuditEntry): Promise<Revocation | undefined> {
+  async record(tx: SqlExecutor, revocation: Revocation, audit: AuditEntry): Promise<RecordedRevocation | undefined> {
     const stored = await upsertRevocation(tx, revocation, audit.actor);
     if (stored === undefined) return undefined;
-    await this.events.enqueueRevocation(tx, stored, this.keys.signingKey());
+    const outboxId = await this.events.enqueueRevocation(tx, stored, this.keys.signingKey());
     await this.audit.record(audit, tx);
-    return stored;
+    return { ...stored, outboxId };
   }
 }

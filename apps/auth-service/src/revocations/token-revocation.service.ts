@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Revocation } from '@app/events';
 import { AUDIT_EVENTS } from '../audit/audit-log.service.js';
 import { Clock, toNumericDate } from '../common/clock.js';
-import { OutboxSignal } from '../outbox/outbox.signal.js';
+import { OutboxAcks } from '../outbox/outbox.acks.js';
 import { isRefreshToken } from '../sessions/refresh-token.js';
 import { SessionRevoker } from '../sessions/session-revoker.service.js';
 import { Database } from '../storage/database.js';
@@ -19,7 +19,9 @@ export type TokenRevocationOutcome = 'revoked' | 'already_revoked' | 'not_ours' 
  * RFC 7009 token revocation. A refresh token (told apart by its shape: `token_type_hint` is only a hint, §2.1) revokes
  * its whole session ({@link SessionRevoker}). An access token is verified with our own keys; a token of another
  * client, or an unknown, invalid or long expired one, changes nothing. Otherwise ONE transaction records the
- * revocation ({@link RevocationRecorder}: row, signed event keyed `jti:<id>`, audit entry); then the relay is woken.
+ * revocation ({@link RevocationRecorder}: row, signed event keyed `jti:<id>`, audit entry); then the relay is woken and
+ * the answer waits (bounded, `AUTH_REVOCATION_ACK_WAIT_MS`) until the broker has acknowledged the event
+ * ({@link OutboxAcks}): a 200 then means every service refuses the token within milliseconds.
  *
  * @example
  * const outcome = await revocations.revokeToken(client.id, token);
@@ -32,7 +34,7 @@ export class TokenRevocation {
     @Inject(IssuedTokenVerifier) private readonly verifier: IssuedTokenVerifier,
     @Inject(RevocationRecorder) private readonly recorder: RevocationRecorder,
     @Inject(SessionRevoker) private readonly sessions: SessionRevoker,
-    @Inject(OutboxSignal) private readonly signal: OutboxSignal,
+    @Inject(OutboxAcks) private readonly acks: OutboxAcks,
     @Inject(Database) private readonly db: Database,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
@@ -62,8 +64,8 @@ export class TokenRevocation {
       }),
     );
     if (recorded === undefined) return 'already_revoked';
-    this.signal.notify();
-    this.logger.log({ msg: 'token revoked', client_id: clientId, jti: claims.jti });
+    const acked = await this.acks.committed([recorded.outboxId]);
+    this.logger.log({ msg: 'token revoked', client_id: clientId, jti: claims.jti, acked });
     return 'revoked';
   }
 }

@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Revocation } from '@app/events';
 import { AUDIT_EVENTS } from '../audit/audit-log.service.js';
 import { Clock } from '../common/clock.js';
-import { OutboxSignal } from '../outbox/outbox.signal.js';
-import { RevocationRecorder } from '../revocations/revocation.recorder.js';
+import { OutboxAcks } from '../outbox/outbox.acks.js';
+import { RevocationRecorder, type RecordedRevocation } from '../revocations/revocation.recorder.js';
 import type { TokenRevocationOutcome } from '../revocations/token-revocation.service.js';
 import { Database, type SqlExecutor } from '../storage/database.js';
 import { hashRefreshToken } from './refresh-token.js';
@@ -29,7 +29,7 @@ export class SessionRevoker {
 
   constructor(
     @Inject(RevocationRecorder) private readonly recorder: RevocationRecorder,
-    @Inject(OutboxSignal) private readonly signal: OutboxSignal,
+    @Inject(OutboxAcks) private readonly acks: OutboxAcks,
     @Inject(Database) private readonly db: Database,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
@@ -45,7 +45,7 @@ export class SessionRevoker {
     reason: SessionRevocationReason,
     actor: string,
     why: string = reason,
-  ): Promise<Revocation | undefined> {
+  ): Promise<RecordedRevocation | undefined> {
     const nowS = this.clock.now() / 1000;
     await endSessions(tx, { sid: session.sid }, reason, nowS);
     const revokedAt = Math.floor(nowS);
@@ -65,22 +65,23 @@ export class SessionRevoker {
 
   /**
    * RFC 7009 for a refresh token: any refresh token of the session, live or already rotated, revokes the session
-   * (logout). Unknown: `invalid`; another client's: `not_ours`; a session already ended: `already_revoked`.
+   * (logout). Unknown: `invalid`; another client's: `not_ours`; a session already ended: `already_revoked`. Once
+   * revoked, waits (bounded) for the broker to acknowledge the event, as an access token's revocation does.
    */
   async revokeByRefreshToken(clientId: string, token: string): Promise<TokenRevocationOutcome> {
-    const { outcome, sid } = await this.db.transaction(
-      async (tx): Promise<{ outcome: TokenRevocationOutcome; sid?: string }> => {
+    const { outcome, sid, outboxId } = await this.db.transaction(
+      async (tx): Promise<{ outcome: TokenRevocationOutcome; sid?: string; outboxId?: string }> => {
         const found = await findRefreshToken(tx, hashRefreshToken(token), { lock: true });
         if (found === undefined) return { outcome: 'invalid' };
         const { session } = found;
         if (session.clientId !== clientId) return { outcome: 'not_ours' };
         if (session.endedAt !== null) return { outcome: 'already_revoked', sid: session.sid };
-        await this.revoke(tx, session, SESSION_END_REASONS.logout, clientId);
-        return { outcome: 'revoked', sid: session.sid };
+        const recorded = await this.revoke(tx, session, SESSION_END_REASONS.logout, clientId);
+        return { outcome: 'revoked', sid: session.sid, outboxId: recorded?.outboxId };
       },
     );
-    if (outcome === 'revoked') this.signal.notify();
-    this.logger.log({ msg: 'refresh token revocation', client_id: clientId, outcome, sid });
+    const acked = outboxId !== undefined && (await this.acks.committed([outboxId]));
+    this.logger.log({ msg: 'refresh token revocation', client_id: clientId, outcome, sid, acked });
     return outcome;
   }
 }
