@@ -1,13 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { performance } from 'node:perf_hooks';
-import { decodeProtectedHeader } from 'jose';
-import type { ResourceServerStatus } from '@app/auth';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { ResourceServer, type ResourceServerStatus } from '@app/auth';
 import { KeyLifecycle } from '../apps/auth-service/src/keys/key-lifecycle.service.js';
+import { AuthServiceEvents } from '../apps/auth-service/src/observability/auth-service.events.js';
 import { callWithToken, clientCredentialsToken, CLIENTS, introspect, revokeToken } from './support/oauth-client.js';
-import { msUntilRevoked, summarizeLatencies } from './support/propagation.js';
+import {
+  formatStageTable,
+  msUntilRevoked,
+  PropagationStageRecorder,
+  summarizeLatencies,
+  untilRevoked,
+} from './support/propagation.js';
 import { startStack, type RunningService, type Stack } from './support/services.js';
 
-const REVOCATIONS = 20;
+const REVOCATIONS = 200;
 
 let stack: Stack;
 let auth: Stack['auth'];
@@ -24,8 +31,14 @@ afterAll(async () => {
 });
 
 describe('revocation over Kafka', () => {
-  it(`reaches both services within milliseconds (${REVOCATIONS} revocations measured)`, async () => {
+  it(`reaches both services within milliseconds of the 200 (${REVOCATIONS} revocations, stages printed)`, async () => {
+    const stages = new PropagationStageRecorder({
+      auth: auth.app.get(AuthServiceEvents),
+      resourceServers: { orders: orders.app.get(ResourceServer), billing: billing.app.get(ResourceServer) },
+    });
     const latencies = { orders: [] as number[], billing: [] as number[] };
+    const firstTry = { orders: 0, billing: 0 };
+    const keys: string[] = [];
     for (let round = 0; round < REVOCATIONS; round += 1) {
       const token = await clientCredentialsToken(auth.url, CLIENTS.demo, 'orders:read billing:read');
       expect((await callWithToken(`${orders.url}/orders`, token)).status).toBe(200);
@@ -33,14 +46,37 @@ describe('revocation over Kafka', () => {
       expect(await revokeToken(auth.url, CLIENTS.demo, token)).toBe(200);
       const revokedAt = performance.now();
       const [atOrders, atBilling] = await Promise.all([
-        msUntilRevoked(`${orders.url}/orders`, token, revokedAt),
-        msUntilRevoked(`${billing.url}/invoices`, token, revokedAt),
+        untilRevoked(`${orders.url}/orders`, token, revokedAt),
+        untilRevoked(`${billing.url}/invoices`, token, revokedAt),
       ]);
-      latencies.orders.push(atOrders);
-      latencies.billing.push(atBilling);
+      latencies.orders.push(atOrders.ms);
+      latencies.billing.push(atBilling.ms);
+      if (atOrders.attempts === 1) firstTry.orders += 1;
+      if (atBilling.attempts === 1) firstTry.billing += 1;
+      keys.push(`jti:${decodeJwt(token).jti}`);
     }
-    console.log(`revoke response → first 401, per service: ${JSON.stringify(summarizeLatencies(latencies))}`);
-    expect(latencies.orders).toHaveLength(REVOCATIONS);
+    stages.stop();
+    console.log(
+      `revoke response → first 401, per service: ${JSON.stringify(summarizeLatencies(latencies))}; ` +
+        `refused at the first call: ${JSON.stringify(firstTry)} of ${REVOCATIONS}`,
+    );
+    console.log(`stage breakdown (ms):\n${formatStageTable(stages.breakdown(keys))}`);
+    // Every revocation went through every stage, in order, at both services. Two timestamps are when a promise
+    // resumed, not when the thing happened: the commit (the relay, woken by NOTIFY, may read the row first) and the
+    // ack (a consumer's fetch may hand it over first).
+    for (const key of keys) {
+      const { readAt, ackedAt, services } = stages.stagesOf(key)!;
+      expect(Object.keys(services).sort()).toEqual(['billing', 'orders']);
+      expect(ackedAt!).toBeGreaterThan(readAt!);
+      for (const at of Object.values(services)) {
+        const order = [readAt!, at.receivedAt, at.verifiedAt, at.appliedAt];
+        expect(order).toEqual([...order].sort((a, b) => a - b));
+      }
+    }
+    // The 200 came once the broker had the event: most first calls after it are refused already (loose bounds:
+    // this machine is shared; without the wait, the relay alone takes longer than a round trip).
+    expect(summarizeLatencies(latencies).orders.p50Ms).toBeLessThan(20);
+    expect(summarizeLatencies(latencies).billing.p50Ms).toBeLessThan(20);
     expect(Math.max(...latencies.orders, ...latencies.billing)).toBeLessThan(1_000);
   });
 
