@@ -287,7 +287,9 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
   private async readyProducer(): Promise<EventProducer> {
     if (this.producer === undefined) {
       const producer = new EventProducer(this.kafkaConnection());
-      await producer.connect();
+      const { revocationsTopic, keysTopic } = this.config.kafka;
+      // Warm: the first revocation after start costs one produce round trip, like every later one.
+      await producer.connect({ topics: [revocationsTopic, keysTopic] });
       this.producer = producer;
       this.logger.log({ msg: 'outbox relay connected to Kafka', brokers: this.config.kafka.brokers });
     }

@@ -45,15 +45,25 @@ export class EventProducer {
   }
 
   /**
-   * Connects to the cluster; rejects when no broker is reachable (after the client's bounded retries).
+   * Connects to the cluster; rejects when no broker is reachable (after the client's bounded retries). With `topics`,
+   * also loads their partition metadata (a send of no record: nothing is written), so the first real send is one
+   * produce round trip, not metadata first: a revocation right after start reaches consumers as fast as any other.
    *
    * @example
    * ```ts
-   * await producer.connect();
+   * await producer.connect({ topics: [TOPICS.revocations, TOPICS.keys] });
    * ```
    */
-  async connect(): Promise<void> {
+  async connect({ topics = [] }: { topics?: readonly string[] } = {}): Promise<void> {
     await this.producer.connect();
+    if (topics.length === 0) return;
+    try {
+      await this.producer.sendBatch({ acks: -1, topicMessages: topics.map((topic) => ({ topic, messages: [] })) });
+    } catch (error) {
+      // Connected but not usable: the caller retries a connect, so nothing may stay open.
+      await this.producer.disconnect().catch(() => undefined);
+      throw error;
+    }
   }
 
   /**
