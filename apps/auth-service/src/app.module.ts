@@ -15,6 +15,7 @@ import { FoundationModule } from './foundation.module.js';
 import { HealthController } from './health/health.controller.js';
 import { JwksController } from './keys/jwks.controller.js';
 import { AuthServiceEvents } from './observability/auth-service.events.js';
+import { OutboxStagesLog } from './observability/outbox-stages.log.js';
 import { AuthServiceMetrics } from './observability/auth-service.metrics.js';
 import { KeyRotationScheduler } from './keys/key-rotation.scheduler.js';
 import { DataRetention } from './retention/data-retention.service.js';
@@ -87,6 +88,7 @@ import { UserAuthenticator } from './users/user-authenticator.service.js';
   providers: [
     AuthServiceEvents,
     AuthServiceMetrics,
+    OutboxStagesLog,
     KeyRotationScheduler,
     DataRetention,
     DataRetentionScheduler,

@@ -152,13 +152,16 @@ export class EventFeed {
       const verifiedAt = epochNowMs();
       await this.handlers[event.type](event);
       this.stats.applied += 1;
-      this.observer.applied?.(event, record, live, { receivedAt, verifiedAt, appliedAt: epochNowMs() });
+      const stages = { receivedAt, verifiedAt, appliedAt: epochNowMs() };
+      this.observer.applied?.(event, record, live, stages);
       this.logger.debug('Security event applied', {
         topic: record.topic,
         eventId: event.eventId,
         type: event.type,
         partition: record.partition,
         offset: record.offset,
+        key: record.key,
+        ...stages,
       });
     } catch (error) {
       if (!(error instanceof EventVerificationError || error instanceof KeyNotFoundError)) throw error;
