@@ -9,8 +9,8 @@
  * millisecond):
  * - the FIRST revocation after start, as the README walkthrough pasted at once does it: a token, one call to each
  *   service, the revoke, and whether the very first call after the 200 is refused;
- * - `--warmup` revocations (default 20) not counted, then `--revocations` (default 1000), one after the other, each
- *   token used once at both services first.
+ * - `--warmup` revocations (default 20, or `BENCH_WARMUP`) not counted, then `--revocations` (default 1000, or
+ *   `BENCH_REVOCATIONS`), one after the other, each token used once at both services first.
  * The services log at `debug` the stage timestamps of every revocation (auth: committed, read by the relay,
  * acknowledged by the broker; each resource server: received by its feed, verified, applied), which give the stage
  * breakdown. Prints a table and one `BENCH {json}` line.
@@ -29,7 +29,10 @@ import pg from 'pg';
 import { REPO_ROOT, startBroker } from '../tools/kafka/broker.mjs';
 
 const { values: args } = parseArgs({
-  options: { revocations: { type: 'string', default: '1000' }, warmup: { type: 'string', default: '20' } },
+  options: {
+    revocations: { type: 'string', default: process.env.BENCH_REVOCATIONS ?? '1000' },
+    warmup: { type: 'string', default: process.env.BENCH_WARMUP ?? '20' },
+  },
 });
 const REVOCATIONS = Number(args.revocations);
 const WARMUP = Number(args.warmup);
