@@ -144,6 +144,17 @@ describe('EventProducer → TopicReader', () => {
     }
   });
 
+  it('connects warm with topics: their metadata is loaded at connect (a missing topic fails it)', async () => {
+    const topic = await createTopic('warm');
+    const warm = new EventProducer(connection);
+    await warm.connect({ topics: [topic] });
+    await warm.send(topic, [{ key: 'warm:1', value: 'v' }]);
+    await warm.disconnect();
+    // Without the metadata request at connect, this connect would succeed and only the first send would fail.
+    const cold = new EventProducer(connection);
+    await expect(cold.connect({ topics: [topicName('never-created')] })).rejects.toThrow();
+  });
+
   it('measures produce → onRecord latency on loopback', async () => {
     const topic = await createTopic('latency');
     const seenAt = new Map<string, number>();
