@@ -13,7 +13,7 @@
  *   `BENCH_REVOCATIONS`), one after the other, each token used once at both services first.
  * The services log at `debug` the stage timestamps of every revocation (auth: committed, read by the relay,
  * acknowledged by the broker; each resource server: received by its feed, verified, applied), which give the stage
- * breakdown. Prints a table and one `BENCH {json}` line.
+ * breakdown (`--no-stages`: services at `info`, no breakdown). Prints a table and one `BENCH {json}` line.
  *
  * @example
  * npm run bench:propagation
@@ -31,11 +31,15 @@ import { REPO_ROOT, startBroker } from '../tools/kafka/broker.mjs';
 const { values: args } = parseArgs({
   options: {
     revocations: { type: 'string', default: process.env.BENCH_REVOCATIONS ?? '1000' },
+    // Debug lines cost the services a little on every request: --no-stages measures without them.
+    'no-stages': { type: 'boolean', default: false },
     warmup: { type: 'string', default: process.env.BENCH_WARMUP ?? '20' },
   },
 });
 const REVOCATIONS = Number(args.revocations);
 const WARMUP = Number(args.warmup);
+const STAGES = !args['no-stages'];
+const SERVICE_LOG_LEVEL = STAGES ? 'debug' : 'info';
 if (!Number.isSafeInteger(REVOCATIONS) || REVOCATIONS < 1) {
   throw new TypeError('--revocations must be a positive integer');
 }
@@ -236,7 +240,7 @@ async function main() {
     KAFKA_BROKERS: brokers,
     DATABASE_URL: process.env.DATABASE_URL ?? '',
     ...(schema === undefined ? {} : { AUTH_DATABASE_SCHEMA: schema }),
-    AUTH_LOG_LEVEL: 'debug',
+    AUTH_LOG_LEVEL: SERVICE_LOG_LEVEL,
     AUTH_RATE_LIMIT_TOKEN_REQUESTS: '100000000',
     AUTH_RATE_LIMIT_REVOKE_REQUESTS: '100000000',
   });
@@ -250,7 +254,7 @@ async function main() {
       ...topics,
       [`${prefix}_PORT`]: String(port),
       [`${prefix}_ISSUER`]: issuer,
-      [`${prefix}_LOG_LEVEL`]: 'debug',
+      [`${prefix}_LOG_LEVEL`]: SERVICE_LOG_LEVEL,
       KAFKA_BROKERS: brokers,
     });
   }
@@ -279,7 +283,7 @@ async function main() {
     });
   }
   const names = services.map(({ name }) => name);
-  const breakdown = await stageBreakdown(keys, names);
+  const breakdown = STAGES ? await stageBreakdown(keys, names) : { missing: 0, stages: {} };
   const perService = Object.fromEntries(names.map((name) => [name, percentiles(latencies[name])]));
 
   console.log(`\nstack ready in ${(readyMs / 1000).toFixed(1)} s; first revocation after start:`);
@@ -293,14 +297,17 @@ async function main() {
       ]),
     ),
   );
-  console.log(
-    `stage breakdown (ms)${breakdown.missing > 0 ? `, ${breakdown.missing} revocations without all stages` : ''}:`,
-  );
-  console.table(breakdown.stages);
+  if (STAGES) {
+    console.log(
+      `stage breakdown (ms)${breakdown.missing > 0 ? `, ${breakdown.missing} revocations without all stages` : ''}:`,
+    );
+    console.table(breakdown.stages);
+  }
   const result = {
     bench: 'propagation',
     revocations: REVOCATIONS,
     warmup: WARMUP,
+    serviceLogLevel: SERVICE_LOG_LEVEL,
     node: process.version,
     database: schema === undefined ? 'pglite' : 'postgres',
     firstRevocation,
