@@ -3,7 +3,8 @@
  * The CAEP types are used where they fit (session-revoked; credential-change and token-claims-change for a subject
  * cut-off caused by a change of the user); the rest are our own documented URNs (see libs/events/README.md).
  * `heartbeat` is no state change: the auth service's relay sends it on the revocations topic at a fixed interval so
- * consumers can tell a quiet stream from a lost one.
+ * consumers can tell a quiet stream from a lost one. The two `revocation-snapshot-*` types travel on the snapshots
+ * topic only: a signed snapshot of every live revocation, so a starting consumer need not verify the whole history.
  *
  * @example
  * ```ts
@@ -22,6 +23,8 @@ export const EVENT_TYPES = {
   keyActivated: 'urn:auth-layer:secevent:key-activated',
   keyRetired: 'urn:auth-layer:secevent:key-retired',
   heartbeat: 'urn:auth-layer:secevent:heartbeat',
+  revocationSnapshotManifest: 'urn:auth-layer:secevent:revocation-snapshot-manifest',
+  revocationSnapshotChunk: 'urn:auth-layer:secevent:revocation-snapshot-chunk',
 } as const;
 
 /**

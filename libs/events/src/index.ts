@@ -20,6 +20,25 @@ export {
   type VerifiedRevocation,
 } from './revocation.js';
 export { encodeRevocationEvent } from './revocation-event.encoder.js';
+export {
+  SNAPSHOT_LIMITS,
+  SNAPSHOT_MANIFEST_RECORD_KEY,
+  snapshotChunkRecordKey,
+  type RevocationSnapshot,
+  type SnapshotChunkRef,
+  type VerifiedSnapshotManifest,
+} from './revocation-snapshot.js';
+export {
+  encodeRevocationSnapshot,
+  type EncodedRevocationSnapshot,
+  type EncodeSnapshotOptions,
+  type SnapshotEntry,
+} from './revocation-snapshot.encoder.js';
+export {
+  verifyRevocationSnapshot,
+  type SnapshotRecords,
+  type VerifySnapshotOptions,
+} from './revocation-snapshot.verifier.js';
 export { parseRevocationEvent } from './revocation-event.parser.js';
 export {
   isPublicJwk,

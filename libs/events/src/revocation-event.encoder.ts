@@ -34,7 +34,16 @@ export async function encodeRevocationEvent(revocation: Revocation, options: Enc
   return encodeSecurityEvent(revocationEventType(revocation), payload, options);
 }
 
-function assertRevocation(revocation: Revocation): void {
+/**
+ * Throws a `TypeError` naming the field when `revocation` could not travel as an event (the checks of
+ * {@link encodeRevocationEvent}, shared with the snapshot encoder).
+ *
+ * @example
+ * ```ts
+ * assertRevocation({ target: { type: 'jti', value: 'abc' }, revokedAt: nowS, expiresAt: nowS + 300 });
+ * ```
+ */
+export function assertRevocation(revocation: Revocation): void {
   const { target, revokedAt, expiresAt, reason, eventType } = revocation ?? {};
   if (!REVOCATION_TARGET_TYPES.includes(target?.type)) throw new TypeError('"revocation.target.type" is invalid');
   if (eventType !== undefined && REVOCATION_EVENT_TARGETS[eventType] !== target.type) {
