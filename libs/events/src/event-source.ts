@@ -20,6 +20,11 @@ export interface EventSubscriptionOptions {
    * (a signature check). `onRecord` must still be right if it was never called. Must not throw.
    */
   readAhead?: (records: readonly EventRecord[]) => void;
+  /**
+   * Where to start instead of the beginning, asked once before the first read: per partition, the first offset to
+   * read (decimal), e.g. the end of what a verified snapshot covers; `undefined`: from the beginning.
+   */
+  startFrom?: () => Promise<Readonly<Record<number, string>> | undefined>;
 }
 
 /**

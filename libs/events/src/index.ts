@@ -26,6 +26,7 @@ export {
   snapshotChunkRecordKey,
   type RevocationSnapshot,
   type SnapshotChunkRef,
+  type SnapshotSlot,
   type VerifiedSnapshotManifest,
 } from './revocation-snapshot.js';
 export {

@@ -39,7 +39,7 @@ const ENVELOPE_BYTES = 2048;
  * @example
  * ```ts
  * const { chunks, manifest } = await encodeRevocationSnapshot(
- *   { id: randomUUID(), topic: TOPICS.revocations, offsets: { 0: '1200' }, revocations },
+ *   { id: randomUUID(), topic: TOPICS.revocations, slot: 0, offsets: { 0: '1200' }, revocations },
  *   { issuer, audience, signer },
  * );
  * ```
@@ -85,6 +85,7 @@ export async function encodeRevocationSnapshot(
     {
       snapshot_id: snapshot.id,
       topic: snapshot.topic,
+      slot: snapshot.slot,
       offsets: snapshot.offsets,
       chunks: refs,
       entries: refs.reduce((total, ref) => total + ref.entries, 0),
@@ -117,6 +118,7 @@ function toEntry(revocation: Revocation): SnapshotEntry {
 function assertSnapshot(snapshot: RevocationSnapshot, maxChunkBytes: number): void {
   if (!isEventId(snapshot?.id)) throw new TypeError('"snapshot.id" must be a string of 1..256 characters');
   if (typeof snapshot.topic !== 'string' || snapshot.topic === '') throw new TypeError('"snapshot.topic" is required');
+  if (snapshot.slot !== 0 && snapshot.slot !== 1) throw new TypeError('"snapshot.slot" must be 0 or 1');
   const offsets = Object.entries(snapshot.offsets ?? {});
   if (offsets.length === 0 || !offsets.every(([p, o]) => /^\d+$/.test(p) && /^\d+$/.test(o))) {
     throw new TypeError('"snapshot.offsets" must map partitions to decimal offsets');

@@ -4,7 +4,7 @@ import { EVENT_TYPES } from './event-types.js';
 import { EventVerificationError } from './event-verification.error.js';
 import type { Revocation } from './revocation.js';
 import { encodeRevocationSnapshot, sha256, type EncodedRevocationSnapshot } from './revocation-snapshot.encoder.js';
-import { snapshotChunkRecordKey, type RevocationSnapshot } from './revocation-snapshot.js';
+import { snapshotChunkRecordKey, type RevocationSnapshot, type SnapshotSlot } from './revocation-snapshot.js';
 import { verifyRevocationSnapshot, type VerifySnapshotOptions } from './revocation-snapshot.verifier.js';
 import { encodeSecurityEvent, type EventSigner } from './security-event.encoder.js';
 
@@ -40,15 +40,15 @@ const subjectChange: Revocation = {
 };
 
 function snapshot(id: string, list: Revocation[]): RevocationSnapshot {
-  return { id, topic: TOPIC, offsets: { 0: '1200' }, revocations: list };
+  return { id, topic: TOPIC, slot: 0, offsets: { 0: '1200' }, revocations: list };
 }
 
 /** The records as a consumer reads them: every chunk under its record key. */
-function recordsOf(encoded: EncodedRevocationSnapshot, id: string, chunks = [...encoded.chunks]) {
-  const byKey = new Map(chunks.map((value, index) => [snapshotChunkRecordKey(id, index), value]));
+function recordsOf(encoded: EncodedRevocationSnapshot, chunks = [...encoded.chunks]) {
+  const byKey = new Map(chunks.map((value, index) => [snapshotChunkRecordKey(0, index), value]));
   return {
     manifest: encoded.manifest,
-    chunk: (snapshotId: string, index: number) => byKey.get(snapshotChunkRecordKey(snapshotId, index)),
+    chunk: (slot: SnapshotSlot, index: number) => byKey.get(snapshotChunkRecordKey(slot, index)),
   };
 }
 
@@ -75,7 +75,7 @@ describe('revocation snapshot (signed chunks bound by a signed manifest)', () =>
     expect(encoded.chunks.length).toBeGreaterThan(2);
     for (const chunk of encoded.chunks) expect(Buffer.byteLength(chunk)).toBeLessThanOrEqual(16 * 1024);
 
-    const { manifest, applied } = await verify(recordsOf(encoded, 's1'));
+    const { manifest, applied } = await verify(recordsOf(encoded));
 
     expect(manifest).toMatchObject({ snapshotId: 's1', topic: TOPIC, offsets: { 0: '1200' }, entries: list.length });
     expect(applied).toEqual(list);
@@ -97,9 +97,7 @@ describe('revocation snapshot (signed chunks bound by a signed manifest)', () =>
     chunks[last] = `${chunks[last].slice(0, -4)}AAAA`;
     const applied: Revocation[] = [];
 
-    const outcome = verifyRevocationSnapshot(recordsOf(encoded, 's1', chunks), verifyOptions, (c) =>
-      applied.push(...c),
-    );
+    const outcome = verifyRevocationSnapshot(recordsOf(encoded, chunks), verifyOptions, (c) => applied.push(...c));
 
     expect(await codeOf(outcome)).toBe('ERR_EVENT_SIGNATURE_INVALID');
     expect(applied).toEqual([]);
@@ -110,7 +108,7 @@ describe('revocation snapshot (signed chunks bound by a signed manifest)', () =>
     const theirs = await encodeRevocationSnapshot(snapshot('s2', revocations(600, 'other')), encodeOptions);
     const chunks = [theirs.chunks[0], ...mine.chunks.slice(1)];
 
-    expect(await codeOf(verify(recordsOf(mine, 's1', chunks)))).toBe('ERR_EVENT_SIGNATURE_INVALID');
+    expect(await codeOf(verify(recordsOf(mine, chunks)))).toBe('ERR_EVENT_SIGNATURE_INVALID');
   });
 
   it('refuses a chunk of another snapshot even when a signed manifest lists its hash', async () => {
@@ -129,7 +127,7 @@ describe('revocation snapshot (signed chunks bound by a signed manifest)', () =>
     );
     const records = {
       manifest,
-      chunk: (id: string, index: number) => (id === 's1' && index === 0 ? chunk : undefined),
+      chunk: (slot: SnapshotSlot, index: number) => (slot === 0 && index === 0 ? chunk : undefined),
     };
 
     expect(await codeOf(verify(records))).toBe('ERR_EVENT_CLAIMS_INVALID');
@@ -137,12 +135,12 @@ describe('revocation snapshot (signed chunks bound by a signed manifest)', () =>
 
   it('refuses a snapshot with a missing chunk', async () => {
     const encoded = await encodeRevocationSnapshot(snapshot('s1', list), encodeOptions);
-    expect(await codeOf(verify(recordsOf(encoded, 's1', encoded.chunks.slice(0, -1))))).toBe('ERR_EVENT_MALFORMED');
+    expect(await codeOf(verify(recordsOf(encoded, encoded.chunks.slice(0, -1))))).toBe('ERR_EVENT_MALFORMED');
   });
 
   it('refuses a manifest signed by a key it does not trust, or altered', async () => {
     const encoded = await encodeRevocationSnapshot(snapshot('s1', list), encodeOptions);
-    const records = recordsOf(encoded, 's1');
+    const records = recordsOf(encoded);
     expect(await codeOf(verify(records, { ...verifyOptions, resolveKey: async () => otherKeys.publicKey }))).toBe(
       'ERR_EVENT_SIGNATURE_INVALID',
     );
@@ -158,7 +156,7 @@ describe('revocation snapshot (signed chunks bound by a signed manifest)', () =>
 
   it('refuses a snapshot of another topic, and a chunk presented as the manifest', async () => {
     const encoded = await encodeRevocationSnapshot(snapshot('s1', list), encodeOptions);
-    const records = recordsOf(encoded, 's1');
+    const records = recordsOf(encoded);
     expect(await codeOf(verify(records, { ...verifyOptions, topic: 'other.revocations.v1' }))).toBe(
       'ERR_EVENT_CLAIMS_INVALID',
     );

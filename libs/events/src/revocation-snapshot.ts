@@ -22,17 +22,20 @@ export const SNAPSHOT_LIMITS = {
 export const SNAPSHOT_MANIFEST_RECORD_KEY = 'manifest';
 
 /**
- * The record key of chunk `index` of snapshot `snapshotId`: one key per snapshot and chunk, so a new snapshot never
- * overwrites the chunks an older manifest still names; the publisher tombstones them once the new manifest is out.
+ * The record key of chunk `index` in slot `slot`. Snapshots alternate between two slots, so publishing a new one
+ * never overwrites the chunks the current manifest names, and compaction keeps at most two snapshots' chunks.
  *
  * @example
  * ```ts
- * snapshotChunkRecordKey('5b0c…', 3); // 'chunk:5b0c…:3'
+ * snapshotChunkRecordKey(1, 3); // 'chunk:1:3'
  * ```
  */
-export function snapshotChunkRecordKey(snapshotId: string, index: number): string {
-  return `chunk:${snapshotId}:${index}`;
+export function snapshotChunkRecordKey(slot: SnapshotSlot, index: number): string {
+  return `chunk:${slot}:${index}`;
 }
+
+/** One of the two sets of chunk record keys ({@link snapshotChunkRecordKey}). */
+export type SnapshotSlot = 0 | 1;
 
 /**
  * A snapshot of every live revocation as of some position of the revocations topic: everything published there
@@ -48,6 +51,8 @@ export interface RevocationSnapshot {
   id: string;
   /** The revocations topic it covers. */
   topic: string;
+  /** Where its chunks go: the other slot than the current snapshot's. */
+  slot: SnapshotSlot;
   /** Per partition, the first offset NOT covered (decimal int64): a consumer reads the topic from there. */
   offsets: Readonly<Record<number, string>>;
   revocations: Iterable<Revocation>;
@@ -71,6 +76,7 @@ export interface SnapshotChunkRef {
 export interface VerifiedSnapshotManifest {
   readonly snapshotId: string;
   readonly topic: string;
+  readonly slot: SnapshotSlot;
   readonly offsets: Readonly<Record<number, string>>;
   readonly chunks: readonly SnapshotChunkRef[];
   /** Total entries, the sum of the chunks'. */

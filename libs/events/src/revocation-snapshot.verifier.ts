@@ -9,7 +9,12 @@ import {
   type RevocationTargetType,
 } from './revocation.js';
 import { sha256 } from './revocation-snapshot.encoder.js';
-import { SNAPSHOT_LIMITS, type SnapshotChunkRef, type VerifiedSnapshotManifest } from './revocation-snapshot.js';
+import {
+  SNAPSHOT_LIMITS,
+  type SnapshotChunkRef,
+  type SnapshotSlot,
+  type VerifiedSnapshotManifest,
+} from './revocation-snapshot.js';
 import { isEventId, isNumericDate, isPlainObject } from './security-event-token.js';
 import {
   verifySecurityEvent,
@@ -28,12 +33,12 @@ export interface VerifySnapshotOptions extends Omit<VerifySecurityEventOptions, 
  *
  * @example
  * ```ts
- * const records: SnapshotRecords = { manifest, chunk: (id, index) => byKey.get(snapshotChunkRecordKey(id, index)) };
+ * const records: SnapshotRecords = { manifest, chunk: (slot, index) => byKey.get(snapshotChunkRecordKey(slot, index)) };
  * ```
  */
 export interface SnapshotRecords {
   readonly manifest: string;
-  chunk(snapshotId: string, index: number): string | undefined;
+  chunk(slot: SnapshotSlot, index: number): string | undefined;
 }
 
 const MANIFEST_TYPES: ReadonlySet<string> = new Set([EVENT_TYPES.revocationSnapshotManifest]);
@@ -73,7 +78,7 @@ export async function verifyRevocationSnapshot(
   );
   if (manifest.topic !== topic) failEvent('ERR_EVENT_CLAIMS_INVALID', 'snapshot of another topic');
   const chunks = manifest.chunks.map((ref, index) => {
-    const value = records.chunk(manifest.snapshotId, index);
+    const value = records.chunk(manifest.slot, index);
     if (value === undefined) return failEvent('ERR_EVENT_MALFORMED', `snapshot chunk ${index} is missing`);
     if (sha256(value) !== ref.sha256)
       failEvent('ERR_EVENT_SIGNATURE_INVALID', `snapshot chunk ${index} does not match its manifest`);
@@ -91,7 +96,8 @@ export async function verifyRevocationSnapshot(
 }
 
 function parseManifest(event: VerifiedSecurityEvent): VerifiedSnapshotManifest {
-  const { snapshot_id: snapshotId, topic, offsets, chunks, entries } = event.payload;
+  const { snapshot_id: snapshotId, topic, slot, offsets, chunks, entries } = event.payload;
+  if (slot !== 0 && slot !== 1) failEvent('ERR_EVENT_CLAIMS_INVALID', 'invalid "slot"');
   if (!isEventId(snapshotId)) failEvent('ERR_EVENT_CLAIMS_INVALID', 'invalid "snapshot_id"');
   if (typeof topic !== 'string' || topic === '') failEvent('ERR_EVENT_CLAIMS_INVALID', 'invalid "topic"');
   if (!isOffsets(offsets)) failEvent('ERR_EVENT_CLAIMS_INVALID', 'invalid "offsets"');
@@ -105,6 +111,7 @@ function parseManifest(event: VerifiedSecurityEvent): VerifiedSnapshotManifest {
   return {
     snapshotId,
     topic,
+    slot,
     offsets: Object.fromEntries(Object.entries(offsets).map(([p, o]) => [Number(p), o])),
     chunks: refs,
     entries: entries,

@@ -24,7 +24,7 @@ describe('authTopicAcls', () => {
   it('lets the auth service create, describe, write and read the topics and read their configs', () => {
     const acls = authTopicAcls({ authService, resourceServers: [] });
     const expected = ['create', 'describe', 'write', 'read', 'describe-configs'].flatMap((operation) =>
-      ['auth.revocations.v1', 'auth.keys.v1'].map((topic) =>
+      ['auth.revocations.v1', 'auth.keys.v1', 'auth.revocation-snapshots.v1'].map((topic) =>
         topicAcl('User:auth-service', topic, operation as KafkaAcl['operation']),
       ),
     );
@@ -38,11 +38,13 @@ describe('authTopicAcls', () => {
       resourceServers: [orders, billing],
       revocationsTopic: 'r.v1',
       keysTopic: 'k.v1',
+      revocationSnapshotsTopic: 's.v1',
     });
     for (const { principal, groupIdPrefix } of [orders, billing]) {
       expect(acls.filter((acl) => acl.principal === principal)).toEqual([
         topicAcl(principal, 'r.v1', 'read'),
         topicAcl(principal, 'k.v1', 'read'),
+        topicAcl(principal, 's.v1', 'read'),
         groupAcl(principal, `${groupIdPrefix}.`),
       ]);
     }

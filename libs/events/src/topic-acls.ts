@@ -42,6 +42,8 @@ export interface AuthTopicAclsOptions {
   readonly revocationsTopic?: string;
   /** Defaults to {@link TOPICS}.keys. */
   readonly keysTopic?: string;
+  /** Defaults to {@link TOPICS}.revocationSnapshots. */
+  readonly revocationSnapshotsTopic?: string;
 }
 
 const AUTH_SERVICE_TOPIC_OPERATIONS = ['create', 'describe', 'write', 'read', 'describe-configs'] as const;
@@ -63,7 +65,11 @@ const AUTH_SERVICE_TOPIC_OPERATIONS = ['create', 'describe', 'write', 'read', 'd
  * ```
  */
 export function authTopicAcls(options: AuthTopicAclsOptions): KafkaAcl[] {
-  const topics = [options.revocationsTopic ?? TOPICS.revocations, options.keysTopic ?? TOPICS.keys];
+  const topics = [
+    options.revocationsTopic ?? TOPICS.revocations,
+    options.keysTopic ?? TOPICS.keys,
+    options.revocationSnapshotsTopic ?? TOPICS.revocationSnapshots,
+  ];
   const { authService, resourceServers } = options;
   for (const client of [authService, ...resourceServers]) {
     if (!/^User:.+$/.test(client?.principal ?? '') || !client.groupIdPrefix) {

@@ -1,5 +1,6 @@
 import { EVENT_TYPES } from './event-types.js';
 import { REVOCATION_EVENT_TARGETS } from './revocation.js';
+import { SNAPSHOT_LIMITS } from './revocation-snapshot.js';
 import { KEY_EVENT_TYPES } from './signing-key.js';
 
 /**
@@ -10,13 +11,18 @@ import { KEY_EVENT_TYPES } from './signing-key.js';
  * await producer.send(TOPICS.revocations, [{ key: revocationRecordKey(target), value: set }]);
  * ```
  */
-export const TOPICS = { revocations: 'auth.revocations.v1', keys: 'auth.keys.v1' } as const;
+export const TOPICS = {
+  revocations: 'auth.revocations.v1',
+  keys: 'auth.keys.v1',
+  revocationSnapshots: 'auth.revocation-snapshots.v1',
+} as const;
 
 /**
  * The event types each topic carries; a consumer drops (and counts) any other type it reads there. `key-revoked`
  * travels on both: as a `kid` revocation on the revocations topic and as the key's last state on the keys topic.
  * Heartbeats travel with the revocations, behind them in the same partition: that order is what lets a heartbeat
- * vouch for every revocation committed before it.
+ * vouch for every revocation committed before it. The snapshots topic carries signed snapshots of the live
+ * revocations (manifest and chunks), so a starting consumer reads the revocations topic only from where one ends.
  *
  * @example
  * ```ts
@@ -26,7 +32,11 @@ export const TOPICS = { revocations: 'auth.revocations.v1', keys: 'auth.keys.v1'
 export const TOPIC_EVENT_TYPES: Readonly<Record<keyof typeof TOPICS, ReadonlySet<string>>> = {
   revocations: new Set([...Object.keys(REVOCATION_EVENT_TARGETS), EVENT_TYPES.heartbeat]),
   keys: new Set(Object.values(KEY_EVENT_TYPES)),
+  revocationSnapshots: new Set([EVENT_TYPES.revocationSnapshotManifest, EVENT_TYPES.revocationSnapshotChunk]),
 };
+
+/** `max.message.bytes` of the snapshots topic: a chunk SET and the record overhead, with room to spare. */
+const SNAPSHOT_RECORD_MAX_BYTES = 2 * SNAPSHOT_LIMITS.maxChunkBytes;
 
 /** `segment.ms` of the revocations topic: how long heartbeats (and superseded revocations) wait for compaction. */
 const REVOCATION_SEGMENT_MS = 3_600_000;
@@ -55,13 +65,16 @@ export interface TopicSpecsOptions {
   revocationsTopic?: string;
   /** Defaults to {@link TOPICS}.keys. */
   keysTopic?: string;
+  /** Defaults to {@link TOPICS}.revocationSnapshots. */
+  revocationSnapshotsTopic?: string;
   /** Defaults to 1: one partition keeps every event in one total order. */
   numPartitions?: number;
   replicationFactor?: number;
 }
 
 /**
- * The topics the auth service owns: revocations (`compact,delete` + retention, hourly segments) and keys (`compact`).
+ * The topics the auth service owns: revocations (`compact,delete` + retention, hourly segments), keys (`compact`) and
+ * revocation snapshots (`compact`, always one partition: a manifest must follow its chunks).
  *
  * @example
  * ```ts
@@ -90,5 +103,17 @@ export function topicSpecs(options: TopicSpecsOptions): TopicSpec[] {
       },
     },
     { topic: options.keysTopic ?? TOPICS.keys, ...common, configs: { 'cleanup.policy': 'compact' } },
+    {
+      topic: options.revocationSnapshotsTopic ?? TOPICS.revocationSnapshots,
+      ...common,
+      numPartitions: 1,
+      configs: {
+        'cleanup.policy': 'compact',
+        // Chunks are up to 256 KiB; tombstones of a superseded snapshot's chunks go within a minute.
+        'max.message.bytes': String(SNAPSHOT_RECORD_MAX_BYTES),
+        'delete.retention.ms': '60000',
+        'segment.ms': String(REVOCATION_SEGMENT_MS),
+      },
+    },
   ];
 }

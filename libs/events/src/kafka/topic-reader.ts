@@ -32,6 +32,12 @@ export interface TopicReaderOptions {
   retryBackoff?: { initialMs?: number; maxMs?: number };
   /** Fetch long-poll bound; new records are returned as soon as they land (minBytes 1). Default 100. */
   maxWaitTimeInMs?: number;
+  /**
+   * Where to start instead of the beginning, asked once before the first read: per partition, the first offset to
+   * read (decimal), e.g. the end of what a verified snapshot covers. `undefined`, or a partition it does not name:
+   * from the beginning. An offset past the partition's end is ignored (the topic was recreated): from the beginning.
+   */
+  startFrom?: () => Promise<Readonly<Record<number, string>> | undefined>;
 }
 
 type ReaderState = 'idle' | 'running' | 'recovering' | 'stopped';
@@ -113,6 +119,9 @@ export class TopicReader {
   private targets: Map<number, bigint> | undefined;
   private joined = false;
   private isCaughtUp = false;
+  private readonly startFrom: TopicReaderOptions['startFrom'];
+  /** The start offsets, once asked (a replacement consumer starts from what was delivered instead). */
+  private startOffsets: Promise<Map<number, bigint>> | undefined;
 
   constructor(connection: KafkaConnection, options: TopicReaderOptions, logger?: EventLogger) {
     assertOptions(options);
@@ -127,6 +136,7 @@ export class TopicReader {
     this.caughtUpSignal = deferred();
     this.kafka = kafkaClientOf(connection);
     this.maxWaitTimeInMs = options.maxWaitTimeInMs ?? 100;
+    this.startFrom = options.startFrom;
     this.admin = this.kafka.admin({ retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 2 } });
     this.consumer = this.newConsumer();
   }
@@ -226,7 +236,10 @@ export class TopicReader {
         // A replacement consumer of a caught-up reader has nothing to catch up to.
         if (!this.isCaughtUp) {
           await this.admin.connect();
-          this.targets = await this.fetchTargets();
+          const offsets = await this.admin.fetchTopicOffsets(this.topic);
+          this.targets = this.targetsOf(offsets);
+          // Records below a start position count as delivered: the consumer seeks past them once it joins.
+          await this.applyStartPositions(offsets);
         }
         await consumer.connect();
         await consumer.subscribe({ topics: [this.topic], fromBeginning: true });
@@ -252,9 +265,8 @@ export class TopicReader {
     }
   }
 
-  /** Fails (so startup retries) while the topic does not exist. */
-  private async fetchTargets(): Promise<Map<number, bigint>> {
-    const offsets = await this.admin.fetchTopicOffsets(this.topic);
+  /** From the partitions' watermarks (fetching them fails, so startup retries, while the topic does not exist). */
+  private targetsOf(offsets: readonly PartitionOffsets[]): Map<number, bigint> {
     const targets = new Map<number, bigint>();
     for (const { partition, high, low } of offsets) {
       if (BigInt(high) > BigInt(low)) targets.set(partition, BigInt(high) - 1n);
@@ -265,6 +277,45 @@ export class TopicReader {
       nonEmpty: targets.size,
     });
     return targets;
+  }
+
+  /**
+   * The start positions, asked once: records below them count as delivered. A failing `startFrom` means from the
+   * beginning; so does a position past the partition's end (the topic was recreated: skipping to it would skip
+   * records never seen) or at or below its start.
+   */
+  private async applyStartPositions(offsets: readonly PartitionOffsets[]): Promise<void> {
+    if (this.startFrom === undefined) return;
+    this.startOffsets ??= this.startFrom().then(
+      (positions) => new Map(Object.entries(positions ?? {}).map(([p, o]) => [Number(p), BigInt(o)])),
+      (error: unknown) => {
+        this.logger.warn('topic reader start offsets unavailable; reading from the beginning', {
+          topic: this.topic,
+          error: describeError(error),
+        });
+        return new Map<number, bigint>();
+      },
+    );
+    const wanted = await this.startOffsets;
+    const beyondEnd = offsets.filter(({ partition, high }) => (wanted.get(partition) ?? 0n) > BigInt(high));
+    if (beyondEnd.length > 0) {
+      this.logger.warn(
+        'topic reader start offsets past the end of the topic; reading those partitions from the start',
+        {
+          topic: this.topic,
+          partitions: beyondEnd.map(({ partition }) => partition),
+        },
+      );
+    }
+    let positioned = 0;
+    for (const { partition, high, low } of offsets) {
+      const offset = wanted.get(partition);
+      if (offset === undefined || offset > BigInt(high) || offset <= BigInt(low)) continue;
+      const before = offset - 1n;
+      if (before > (this.delivered.get(partition) ?? -1n)) this.delivered.set(partition, before);
+      positioned += 1;
+    }
+    if (positioned > 0) this.logger.info('topic reader starts from given offsets', { topic: this.topic, positioned });
   }
 
   /** Retention may delete records we wait for: a partition whose low watermark passed its target is done. */
@@ -448,7 +499,10 @@ export class TopicReader {
 }
 
 function assertOptions(options: TopicReaderOptions): void {
-  const { topic, groupIdPrefix, onRecord, readAhead, retryBackoff, maxWaitTimeInMs } = options ?? {};
+  const { topic, groupIdPrefix, onRecord, readAhead, retryBackoff, maxWaitTimeInMs, startFrom } = options ?? {};
+  if (startFrom !== undefined && typeof startFrom !== 'function') {
+    throw new TypeError('TopicReader: "startFrom" must be a function');
+  }
   if (typeof topic !== 'string' || topic === '') throw new TypeError('TopicReader: "topic" is required');
   if (typeof groupIdPrefix !== 'string' || groupIdPrefix === '') {
     throw new TypeError('TopicReader: "groupIdPrefix" is required');
@@ -489,6 +543,12 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+interface PartitionOffsets {
+  partition: number;
+  high: string;
+  low: string;
 }
 
 interface Deferred {
