@@ -36,7 +36,17 @@ export interface AuthOptions {
   /** Realm named in `WWW-Authenticate` challenges. Default: the first audience. */
   realm?: string;
   /** Topics to read from the beginning. Default {@link TOPICS}. */
-  topics?: { revocations?: string; keys?: string };
+  /**
+   * `revocationSnapshots`: the topic of signed revocation snapshots (default `auth.revocation-snapshots.v1`), read
+   * once at start so the revocations topic is read only from where the newest valid snapshot ends; `false` reads
+   * the whole revocations topic instead.
+   */
+  topics?: { revocations?: string; keys?: string; revocationSnapshots?: string | false };
+  /**
+   * Longest wait at start for the snapshots topic to be read (it may not exist: an older auth service) before the
+   * whole revocations topic is read instead. Default 10 000 ms.
+   */
+  revocationSnapshotWaitMs?: number;
   /** Consumer groups are `<groupIdPrefix>.<topic role>.<uuid>`. Default: the first audience. */
   groupIdPrefix?: string;
   /**
@@ -114,6 +124,7 @@ export const AUTH_DEFAULTS = {
   jwksMaxAgeMs: 600_000,
   jwksTimeoutMs: 5_000,
   revocationPruneIntervalMs: 30_000,
+  revocationSnapshotWaitMs: 10_000,
   /** Entries one pruning slice looks at before yielding to the event loop (about a millisecond of work). */
   revocationPruneSliceEntries: 10_000,
   maxRevocationEntries: 2_000_000,
@@ -149,7 +160,13 @@ export interface ResolvedAuthOptions {
   readonly clockToleranceSeconds: number;
   readonly maxTokenBytes: number;
   readonly realm: string;
-  readonly topics: { readonly revocations: string; readonly keys: string };
+  readonly topics: {
+    readonly revocations: string;
+    readonly keys: string;
+    /** `false`: no snapshots, the whole revocations topic is read. */
+    readonly revocationSnapshots: string | false;
+  };
+  readonly revocationSnapshotWaitMs: number;
   readonly groupIdPrefix: string;
   readonly revocationFailurePolicy: RevocationFailurePolicy;
   readonly maxRevocationEntries: number;
@@ -229,7 +246,20 @@ export function resolveAuthOptions(options: AuthOptions): ResolvedAuthOptions {
     topics: {
       revocations: requireTopic(`${name}.topics.revocations`, options.topics?.revocations ?? TOPICS.revocations),
       keys: requireTopic(`${name}.topics.keys`, options.topics?.keys ?? TOPICS.keys),
+      revocationSnapshots:
+        options.topics?.revocationSnapshots === false
+          ? (false as const)
+          : requireTopic(
+              `${name}.topics.revocationSnapshots`,
+              options.topics?.revocationSnapshots ?? TOPICS.revocationSnapshots,
+            ),
     },
+    revocationSnapshotWaitMs: integer(
+      'revocationSnapshotWaitMs',
+      options.revocationSnapshotWaitMs ?? AUTH_DEFAULTS.revocationSnapshotWaitMs,
+      0,
+      600_000,
+    ),
     groupIdPrefix: options.groupIdPrefix ?? audiences[0],
     revocationFailurePolicy,
     maxRevocationEntries: integer(

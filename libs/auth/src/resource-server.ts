@@ -16,6 +16,7 @@ import { EventEmitter } from 'node:events';
 import { AUTH_DEFAULTS, resolveAuthOptions, type AuthOptions, type ResolvedAuthOptions } from './auth-options.js';
 import { AuthError } from './errors/auth.errors.js';
 import { EventFeed, type EventFeedStats, type EventHandlers } from './feeds/event-feed.js';
+import { RevocationSnapshotLoader } from './feeds/revocation-snapshot.loader.js';
 import { StreamStaleness, type StalenessStatus } from './feeds/stream-staleness.js';
 import { createJwksLoader } from './keys/jwks.loader.js';
 import { KeySet } from './keys/key-set.js';
@@ -107,6 +108,8 @@ export class ResourceServer {
   /** The heartbeat interval last warned about as too long for the staleness bound (warn once per value). */
   private warnedIntervalSeconds: number | undefined;
   private keyRetryTimer: NodeJS.Timeout | undefined;
+  private markKeysLoaded: () => void = () => undefined;
+  private readonly keysLoaded = new Promise<void>((resolve) => (this.markKeysLoaded = resolve));
   private stopped = false;
   /** Latches once both feeds have caught up: from then on the failure policy decides, before it nothing passes. */
   private caughtUpOnce = false;
@@ -133,7 +136,7 @@ export class ResourceServer {
       clockToleranceSeconds: this.options.clockToleranceSeconds,
       clock,
     });
-    this.revocationFeed = this.feed(events, 'revocations', this.revocationHandlers());
+    this.revocationFeed = this.feed(events, 'revocations', this.revocationHandlers(), this.snapshotStart(events));
     this.keyFeed = this.feed(events, 'keys', this.keyHandlers());
     const verifier = new AccessTokenVerifier(this.options, this.keys);
     const { tokenCache, clockToleranceSeconds } = this.options;
@@ -280,7 +283,12 @@ export class ResourceServer {
     );
   }
 
-  private feed(events: EventSource, role: 'revocations' | 'keys', handlers: EventHandlers): EventFeed {
+  private feed(
+    events: EventSource,
+    role: 'revocations' | 'keys',
+    handlers: EventHandlers,
+    startFrom?: () => Promise<Readonly<Record<number, string>> | undefined>,
+  ): EventFeed {
     const { issuer, audiences, algorithms, topics, groupIdPrefix, clock } = this.options;
     return new EventFeed(
       events,
@@ -292,6 +300,7 @@ export class ResourceServer {
         algorithms,
         // Revocations come in bulk (a burst, a catch-up) and are signed by keys of the other topic.
         readAhead: role === 'revocations',
+        ...(startFrom === undefined ? {} : { startFrom }),
       },
       this.keys,
       handlers,
@@ -314,6 +323,37 @@ export class ResourceServer {
 
   private get caughtUp(): boolean {
     return this.revocationFeed.caughtUp && this.keyFeed.caughtUp;
+  }
+
+  /**
+   * Where the revocation feed starts: after the newest valid snapshot, whose revocations are applied first (one
+   * signature per chunk instead of one per event), or from the beginning when there is none.
+   */
+  private snapshotStart(
+    events: EventSource,
+  ): (() => Promise<Readonly<Record<number, string>> | undefined>) | undefined {
+    const { topics, groupIdPrefix, issuer, audiences, algorithms, revocationSnapshotWaitMs } = this.options;
+    if (topics.revocationSnapshots === false) return undefined;
+    const loader = new RevocationSnapshotLoader(
+      events,
+      {
+        topic: topics.revocationSnapshots,
+        revocationsTopic: topics.revocations,
+        groupIdPrefix,
+        issuer,
+        audiences,
+        algorithms,
+        waitMs: revocationSnapshotWaitMs,
+      },
+      this.keys,
+      this.logger,
+      () => this.keysLoaded,
+    );
+    return () =>
+      loader.load((revocations) => {
+        for (const revocation of revocations) this.index.apply(revocation);
+        this.checkCapacity();
+      });
   }
 
   private revocationStateProblem(): RevocationStateProblem | undefined {
@@ -401,7 +441,7 @@ export class ResourceServer {
   }
 
   private loadKeys(retryInMs: number): void {
-    this.keys.refresh().catch((error: unknown) => {
+    this.keys.refresh().then(this.markKeysLoaded, (error: unknown) => {
       if (this.stopped) return;
       this.logger.warn('Key set not loaded yet; retrying', { error: describeError(error), retryInMs });
       this.keyRetryTimer = setTimeout(() => this.loadKeys(Math.min(retryInMs * 2, KEY_RETRY_MS.max)), retryInMs);

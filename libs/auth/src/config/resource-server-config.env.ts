@@ -77,7 +77,10 @@ function isProduction(env: Env): boolean {
 /**
  * Builds {@link AuthModuleOptions} from environment variables named `<PREFIX>_…`. Variables: `<PREFIX>_ISSUER` (default `http://127.0.0.1:3000`), `<PREFIX>_AUDIENCE`,
  * `<PREFIX>_JWKS_URI`, `<PREFIX>_ALGORITHMS` (comma list), `<PREFIX>_CLOCK_TOLERANCE_SECONDS`,
- * `<PREFIX>_REVOCATIONS_TOPIC`, `<PREFIX>_KEYS_TOPIC`, `<PREFIX>_REVOCATION_FAILURE_POLICY` (`open`|`closed`),
+ * `<PREFIX>_REVOCATIONS_TOPIC`, `<PREFIX>_KEYS_TOPIC`, `<PREFIX>_REVOCATION_SNAPSHOTS_TOPIC` (default
+ * `auth.revocation-snapshots.v1`), `<PREFIX>_REVOCATION_SNAPSHOTS_ENABLED` (`true`|`false`, default `true`: start
+ * from the newest signed snapshot), `<PREFIX>_REVOCATION_SNAPSHOTS_WAIT_MS` (default 10000: how long start waits for
+ * the snapshots topic before reading the whole revocations topic), `<PREFIX>_REVOCATION_FAILURE_POLICY` (`open`|`closed`),
  * `<PREFIX>_MAX_STALENESS_SECONDS`, `<PREFIX>_ALLOW_INSECURE_HTTP` (`true`|`false`),
  * `<PREFIX>_TOKEN_CACHE_MAX_ENTRIES` and `<PREFIX>_TOKEN_CACHE_MAX_BYTES` (the verified-token cache bounds; `0`
  * entries turns the cache off), the shared `KAFKA_BROKERS` (comma list,
@@ -114,7 +117,18 @@ function authOptionsFromEnv(
     maxStalenessSeconds: parseInteger(`${prefix}_MAX_STALENESS_SECONDS`, read('MAX_STALENESS_SECONDS')),
     allowInsecureHttp,
     tokenCache: parseTokenCache(prefix, read('TOKEN_CACHE_MAX_ENTRIES'), read('TOKEN_CACHE_MAX_BYTES')),
-    topics: { revocations: read('REVOCATIONS_TOPIC'), keys: read('KEYS_TOPIC') },
+    topics: {
+      revocations: read('REVOCATIONS_TOPIC'),
+      keys: read('KEYS_TOPIC'),
+      revocationSnapshots:
+        parseBoolean(`${prefix}_REVOCATION_SNAPSHOTS_ENABLED`, read('REVOCATION_SNAPSHOTS_ENABLED')) === false
+          ? false
+          : read('REVOCATION_SNAPSHOTS_TOPIC'),
+    },
+    revocationSnapshotWaitMs: parseInteger(
+      `${prefix}_REVOCATION_SNAPSHOTS_WAIT_MS`,
+      read('REVOCATION_SNAPSHOTS_WAIT_MS'),
+    ),
     kafka: {
       brokers: parseBrokers(env.KAFKA_BROKERS) ?? [devDefault(production, 'KAFKA_BROKERS', '127.0.0.1:19092')],
       clientId: defaults.clientId,

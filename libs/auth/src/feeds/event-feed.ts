@@ -43,6 +43,8 @@ export interface EventFeedOptions {
    * may already have asked the key source for a key the records before it would have brought.
    */
   readonly readAhead?: boolean;
+  /** Where the reader starts instead of the beginning (see `EventSubscriptionOptions.startFrom`). */
+  readonly startFrom?: () => Promise<Readonly<Record<number, string>> | undefined>;
 }
 
 /** Counters exposed for health and metrics. */
@@ -115,6 +117,7 @@ export class EventFeed {
       groupIdPrefix: options.groupIdPrefix,
       onRecord: (record) => this.handle(record),
       readAhead: options.readAhead === true ? (records) => this.verifyAhead(records) : undefined,
+      ...(options.startFrom === undefined ? {} : { startFrom: options.startFrom }),
     });
   }
 

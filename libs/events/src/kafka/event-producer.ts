@@ -76,14 +76,33 @@ export class EventProducer {
    * ```
    */
   async send(topic: string, records: readonly OutgoingEventRecord[]): Promise<void> {
+    await this.sendMessages(
+      topic,
+      records.map(({ key, value }) => ({ key, value })),
+    );
+  }
+
+  /**
+   * Appends a tombstone (`null` value) for each key, in order, as {@link send} does: compaction then drops every
+   * record of those keys.
+   *
+   * @example
+   * ```ts
+   * await producer.sendTombstones('auth.revocation-snapshots.v1', ['chunk:1:7', 'chunk:1:8']);
+   * ```
+   */
+  async sendTombstones(topic: string, keys: readonly string[]): Promise<void> {
+    await this.sendMessages(
+      topic,
+      keys.map((key) => ({ key, value: null })),
+    );
+  }
+
+  private async sendMessages(topic: string, records: { key: string; value: string | null }[]): Promise<void> {
     if (typeof topic !== 'string' || topic === '') throw new TypeError('"topic" must be a non-empty string');
     if (records.length === 0) return;
     try {
-      await this.producer.send({
-        topic,
-        acks: -1,
-        messages: records.map(({ key, value }) => ({ key, value })),
-      });
+      await this.producer.send({ topic, acks: -1, messages: records });
     } catch (cause) {
       const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
       throw new EventPublishError(topic, `could not publish ${records.length} record(s) to ${topic}: ${reason}`, {

@@ -87,3 +87,26 @@ export async function describeTopics(
     await admin.disconnect();
   }
 }
+
+/**
+ * The end (high watermark) of every partition of `topic`: per partition, the offset the next record will get.
+ * Rejects while the topic does not exist.
+ *
+ * @example
+ * ```ts
+ * const ends = await fetchTopicEndOffsets(connection, TOPICS.revocations); // { 0: '1200' }
+ * ```
+ */
+export async function fetchTopicEndOffsets(
+  connection: KafkaConnection,
+  topic: string,
+): Promise<Record<number, string>> {
+  const admin = kafkaClientOf(connection).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return Object.fromEntries(offsets.map(({ partition, high }) => [partition, high]));
+  } finally {
+    await admin.disconnect();
+  }
+}
