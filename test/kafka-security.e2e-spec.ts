@@ -101,6 +101,7 @@ beforeAll(async () => {
       ],
       revocationsTopic: topics.revocationsTopic,
       keysTopic: topics.keysTopic,
+      revocationSnapshotsTopic: topics.revocationSnapshotsTopic,
     });
   await createAcls(admin, [
     ...grants(kafka),

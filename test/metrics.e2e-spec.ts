@@ -186,11 +186,11 @@ describe('/health/live and /health/ready', () => {
 
   it('a stale fail-open service answers /health/ready 503 naming staleness, and keeps serving its routes', async () => {
     const { auth } = stack;
-    const { revocationsTopic, keysTopic } = auth.config.kafka;
+    const { revocationsTopic, keysTopic, revocationSnapshotsTopic } = auth.config.kafka;
     // Heartbeats every 5 s against a 1 s bound: stale most of the time between two of them.
     const orders = await startOrdersService({
       issuer: auth.config.issuer,
-      kafka: { brokers: process.env.KAFKA_BROKERS!, revocationsTopic, keysTopic },
+      kafka: { brokers: process.env.KAFKA_BROKERS!, revocationsTopic, keysTopic, revocationSnapshotsTopic },
       env: { ORDERS_MAX_STALENESS_SECONDS: '1' },
     });
     extra.push(orders);

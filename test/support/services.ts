@@ -31,12 +31,18 @@ export interface KafkaSetup {
   readonly brokers: string;
   readonly revocationsTopic: string;
   readonly keysTopic: string;
+  readonly revocationSnapshotsTopic: string;
 }
 
 /** Topic names unique to this run, so runs against a shared broker never see each other's events. */
 export function uniqueKafkaSetup(brokers: string): KafkaSetup {
   const suffix = randomUUID().slice(0, 8);
-  return { brokers, revocationsTopic: `auth.revocations.v1.e2e-${suffix}`, keysTopic: `auth.keys.v1.e2e-${suffix}` };
+  return {
+    brokers,
+    revocationsTopic: `auth.revocations.v1.e2e-${suffix}`,
+    keysTopic: `auth.keys.v1.e2e-${suffix}`,
+    revocationSnapshotsTopic: `auth.revocation-snapshots.v1.e2e-${suffix}`,
+  };
 }
 
 interface AppSetup<App extends INestApplication> {
@@ -115,6 +121,7 @@ export async function startAuthService(
       KAFKA_BROKERS: kafka.brokers,
       AUTH_REVOCATIONS_TOPIC: kafka.revocationsTopic,
       AUTH_KEYS_TOPIC: kafka.keysTopic,
+      AUTH_REVOCATION_SNAPSHOTS_TOPIC: kafka.revocationSnapshotsTopic,
       ...UNLIMITED_CLIENT_RATES,
       ...env,
     },
@@ -161,6 +168,7 @@ function resourceServerConfig(prefix: string, setup: ResourceServerSetup, load: 
       [`${prefix}_JWKS_URI`]: setup.jwksUri,
       [`${prefix}_REVOCATIONS_TOPIC`]: setup.kafka.revocationsTopic,
       [`${prefix}_KEYS_TOPIC`]: setup.kafka.keysTopic,
+      [`${prefix}_REVOCATION_SNAPSHOTS_TOPIC`]: setup.kafka.revocationSnapshotsTopic,
       ...setup.env,
     },
     load,

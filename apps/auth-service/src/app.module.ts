@@ -24,6 +24,7 @@ import { SigningKeyStore } from './keys/signing-key.store.js';
 import { OAuthExceptionFilter } from './oauth/oauth-exception.filter.js';
 import { HeartbeatPublisher } from './outbox/heartbeat.publisher.js';
 import { OutboxAcks } from './outbox/outbox.acks.js';
+import { RevocationSnapshotPublisher } from './outbox/revocation-snapshot.publisher.js';
 import { OutboxRelay } from './outbox/outbox.relay.js';
 import { LoginBackoff } from './rate-limits/login-backoff.service.js';
 import { rateLimitOptions } from './rate-limits/rate-limit.options.js';
@@ -94,6 +95,7 @@ import { UserAuthenticator } from './users/user-authenticator.service.js';
     DataRetentionScheduler,
     HeartbeatPublisher,
     OutboxAcks,
+    RevocationSnapshotPublisher,
     OutboxRelay,
     ClientAuthenticator,
     LoginBackoff,

@@ -134,6 +134,8 @@ export interface AuthServiceConfig {
     revocationsTopic: string;
     /** AUTH_KEYS_TOPIC, default `auth.keys.v1`. */
     keysTopic: string;
+    /** AUTH_REVOCATION_SNAPSHOTS_TOPIC, default `auth.revocation-snapshots.v1`: signed snapshots of live revocations. */
+    revocationSnapshotsTopic: string;
     /**
      * AUTH_REVOCATION_RETENTION_MS, default 7 days: `retention.ms` of the revocations topic; at least the access
      * token lifetime plus the largest clock tolerance (300 s).
@@ -167,6 +169,12 @@ export interface AuthServiceConfig {
      * refuses it within milliseconds. Past it they answer all the same (the event is safe in the outbox); 0: no wait.
      */
     revocationAckWaitMs: number;
+    /**
+     * AUTH_REVOCATION_SNAPSHOT_INTERVAL_SECONDS, default `3600` (0 = never, else 10..86400): how often the relay
+     * publishes a signed snapshot of every live revocation, so a starting resource server verifies one signature
+     * per chunk instead of one per event and reads the revocations topic only from where the snapshot ends.
+     */
+    revocationSnapshotIntervalSeconds: number;
   };
   /**
    * Rate limits of the OAuth endpoints, per authenticated client (requests whose client fails to authenticate count
@@ -212,6 +220,8 @@ export const AUTH_SERVICE_DEFAULTS = {
   kafkaClientId: 'auth-service',
   revocationsTopic: TOPICS.revocations,
   keysTopic: TOPICS.keys,
+  revocationSnapshotsTopic: TOPICS.revocationSnapshots,
+  revocationSnapshotIntervalSeconds: 3600,
   revocationRetentionMs: 7 * 24 * 60 * 60 * 1000,
   seedFile: 'config/dev-seed.json',
   outboxPollIntervalMs: 1000,
@@ -524,6 +534,11 @@ export function loadAuthServiceConfig(env: Env): AuthServiceConfig {
       ...kafkaSecurityFromEnv(env, { production: mode === 'production' }),
       revocationsTopic: topicName(env, 'AUTH_REVOCATIONS_TOPIC', AUTH_SERVICE_DEFAULTS.revocationsTopic),
       keysTopic: topicName(env, 'AUTH_KEYS_TOPIC', AUTH_SERVICE_DEFAULTS.keysTopic),
+      revocationSnapshotsTopic: topicName(
+        env,
+        'AUTH_REVOCATION_SNAPSHOTS_TOPIC',
+        AUTH_SERVICE_DEFAULTS.revocationSnapshotsTopic,
+      ),
       revocationRetentionMs,
     },
     outbox: {
@@ -553,9 +568,18 @@ export function loadAuthServiceConfig(env: Env): AuthServiceConfig {
         0,
         30_000,
       ),
+      revocationSnapshotIntervalSeconds: snapshotInterval(env),
     },
     rateLimits: rateLimits(env),
   };
+}
+
+/** AUTH_REVOCATION_SNAPSHOT_INTERVAL_SECONDS: 0 (never) or 10..86400. */
+function snapshotInterval(env: Env): number {
+  const name = 'AUTH_REVOCATION_SNAPSHOT_INTERVAL_SECONDS';
+  const seconds = integer(env, name, AUTH_SERVICE_DEFAULTS.revocationSnapshotIntervalSeconds, 0, 86_400);
+  if (seconds !== 0 && seconds < 10) throw new TypeError(`${name} must be 0 (never) or 10..86400`);
+  return seconds;
 }
 
 /**

@@ -7,14 +7,13 @@ import {
   type KeyLifecycleEvent,
   type Revocation,
   type SigningKeyState,
-  type RevocationEventType,
 } from '@app/events';
 import { AUDIT_EVENTS, AuditLog, type AuditEventType } from '../audit/audit-log.service.js';
 import { Clock, toNumericDate } from '../common/clock.js';
 import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
 import { OutboxSignal } from '../outbox/outbox.signal.js';
 import { SecurityEventOutbox } from '../outbox/security-event.outbox.js';
-import { upsertRevocation } from '../revocations/revocation.repository.js';
+import { listLiveRevocations, upsertRevocation } from '../revocations/revocation.repository.js';
 import { longestAcceptanceSeconds } from '../tokens/longest-acceptance.js';
 import { ADVISORY_LOCKS, CHANNELS, Database, SCHEMA_LOCK_SPACE, type SqlExecutor } from '../storage/database.js';
 import { KeyRotationRefusedError, UnknownSigningKeyError } from './key-lifecycle.errors.js';
@@ -365,26 +364,10 @@ export class KeyLifecycle {
     keyRevocation: Revocation,
   ): Promise<void> {
     const eventSigner = await this.signerOf(signer, tx);
-    const rows = await tx.query<{
-      type: Revocation['target']['type'];
-      value: string;
-      revoked: string;
-      expires: string;
-      reason: string | null;
-      event_type: RevocationEventType | null;
-    }>(
-      `SELECT target_type AS type, target_value AS value, extract(epoch FROM revoked_at)::bigint::text AS revoked,
-              extract(epoch FROM expires_at)::bigint::text AS expires, reason, event_type
-         FROM revocations WHERE expires_at > to_timestamp($1)`,
-      [toNumericDate(this.clock.now()) - AUTH_DEFAULTS.maxClockToleranceSeconds],
+    const live = await listLiveRevocations(
+      tx,
+      toNumericDate(this.clock.now()) - AUTH_DEFAULTS.maxClockToleranceSeconds,
     );
-    const live: Revocation[] = rows.map((row) => ({
-      target: { type: row.type, value: row.value },
-      revokedAt: Number(row.revoked),
-      expiresAt: Number(row.expires),
-      ...(row.reason === null ? {} : { reason: row.reason }),
-      ...(row.event_type === null ? {} : { eventType: row.event_type }),
-    }));
     const others = live.filter((r) => !(r.target.type === 'kid' && r.target.value === keyRevocation.target.value));
     for (const revocation of [keyRevocation, ...others]) {
       await this.events.enqueueRevocation(tx, revocation, eventSigner);

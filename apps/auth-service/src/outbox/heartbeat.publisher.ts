@@ -49,11 +49,12 @@ export class HeartbeatPublisher {
   }
 
   /**
-   * Sends a heartbeat stamped `drainedAt` when one is due. `drainedAt` must be taken before the outbox read that
-   * came back with nothing left to send. Rejects when the producer does (the relay retries the step).
+   * Sends a heartbeat stamped `drainedAt` when one is due, or at once with `force` (right after a snapshot).
+   * `drainedAt` must be taken before the outbox read that came back with nothing left to send. Rejects when the
+   * producer does (the relay retries the step).
    */
-  async sendIfDue(producer: EventProducer, drainedAt: number): Promise<void> {
-    if (this.dueInMs(drainedAt) > 0) return;
+  async sendIfDue(producer: EventProducer, drainedAt: number, force = false): Promise<void> {
+    if (!force && this.dueInMs(drainedAt) > 0) return;
     const value = await encodeHeartbeatEvent(
       {
         instance: this.instance,

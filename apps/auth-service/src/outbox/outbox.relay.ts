@@ -10,6 +10,7 @@ import { HeartbeatPublisher } from './heartbeat.publisher.js';
 import { markOutboxSent, readUnsentOutbox, type OutboxRecord, type UnsentOutboxRecord } from './outbox.repository.js';
 import { OutboxAcks } from './outbox.acks.js';
 import { OutboxSignal } from './outbox.signal.js';
+import { RevocationSnapshotPublisher } from './revocation-snapshot.publisher.js';
 import { checkTopicConfigs, minRevocationRetentionMs, TopicConfigError } from './topic-config.check.js';
 
 /** Longest time shutdown waits for an in-flight Kafka call before closing the producer anyway. */
@@ -75,6 +76,7 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
     @Inject(Clock) private readonly clock: Clock,
     @Inject(AuthServiceEvents) private readonly events: AuthServiceEvents,
     @Inject(OutboxAcks) private readonly acks: OutboxAcks,
+    @Inject(RevocationSnapshotPublisher) private readonly snapshots: RevocationSnapshotPublisher,
   ) {}
 
   /**
@@ -197,7 +199,9 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
       });
     }
     if (batch.length === batchSize) return 'more';
-    await this.heartbeats.sendIfDue(producer, readAt);
+    // A snapshot is followed by a heartbeat at once: a consumer starting where it ends is fresh without waiting.
+    const snapshotted = await this.snapshots.publishIfDue(producer, this.kafkaConnection());
+    await this.heartbeats.sendIfDue(producer, readAt, snapshotted);
     return 'drained';
   }
 
@@ -270,13 +274,19 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
    */
   private async ensureTopicsOnce(): Promise<void> {
     if (this.topicsReady) return;
-    const { revocationRetentionMs, revocationsTopic, keysTopic } = this.config.kafka;
+    const { revocationRetentionMs, revocationsTopic, keysTopic, revocationSnapshotsTopic } = this.config.kafka;
     const connection = this.kafkaConnection();
-    await ensureTopics(connection, topicSpecs({ revocationRetentionMs, revocationsTopic, keysTopic }));
-    const described = await describeTopics(connection, [revocationsTopic, keysTopic], { configs: 'effective' });
+    await ensureTopics(
+      connection,
+      topicSpecs({ revocationRetentionMs, revocationsTopic, keysTopic, revocationSnapshotsTopic }),
+    );
+    const described = await describeTopics(connection, [revocationsTopic, keysTopic, revocationSnapshotsTopic], {
+      configs: 'effective',
+    });
     const mismatches = checkTopicConfigs(described, {
       revocationsTopic,
       keysTopic,
+      revocationSnapshotsTopic,
       minRevocationRetentionMs: minRevocationRetentionMs(this.config.accessTokenTtlSeconds),
     });
     if (mismatches.length > 0) throw new TopicConfigError(mismatches);

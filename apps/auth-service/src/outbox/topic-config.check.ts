@@ -5,6 +5,8 @@ import { longestAcceptanceSeconds } from '../tokens/longest-acceptance.js';
 export interface TopicRequirements {
   readonly revocationsTopic: string;
   readonly keysTopic: string;
+  /** Checked when given: `cleanup.policy=compact` (the newest manifest and its chunks must stay). */
+  readonly revocationSnapshotsTopic?: string;
   /** Shortest acceptable `retention.ms` of the revocations topic ({@link minRevocationRetentionMs}). */
   readonly minRevocationRetentionMs: number;
 }
@@ -59,7 +61,8 @@ export function minRevocationRetentionMs(longestTokenLifetimeSeconds: number): n
  * Compares the auth topics' effective configs (`describeTopics(…, { configs: 'effective' })`) with what the auth
  * layer needs: revocations `cleanup.policy=compact,delete`, `retention.ms` at least the minimum (or -1, forever),
  * `retention.bytes=-1` (deleting by size drops revocations whatever their age); keys `cleanup.policy=compact`
- * (the latest record per kid is that key's state, so none may be deleted). Pure; an empty result means fine.
+ * (the latest record per kid is that key's state, so none may be deleted), and the snapshots topic, when named,
+ * `cleanup.policy=compact`. Pure; an empty result means fine.
  *
  * @example
  * ```ts
@@ -78,6 +81,10 @@ export function checkTopicConfigs(
     [revocationsTopic, 'retention.bytes', '-1', (value) => value === '-1'],
     [keysTopic, 'cleanup.policy', 'compact', (value) => samePolicies(value, ['compact'])],
   ];
+  const { revocationSnapshotsTopic } = requirements;
+  if (revocationSnapshotsTopic !== undefined) {
+    rules.push([revocationSnapshotsTopic, 'cleanup.policy', 'compact', (value) => samePolicies(value, ['compact'])]);
+  }
   return rules.flatMap(([topic, setting, expected, ok]) => {
     const actual = described.find((spec) => spec.topic === topic)?.configs[setting];
     return ok(actual) ? [] : [{ topic, setting, actual, expected }];

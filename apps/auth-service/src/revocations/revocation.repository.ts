@@ -71,3 +71,33 @@ export async function latestCutOff(
   );
   return row?.cut_off == null ? undefined : Number(row.cut_off);
 }
+
+/**
+ * Every revocation whose expiry is after `sinceS` (NumericDate): what a verifier may still need, e.g. with
+ * `sinceS` = now minus the largest clock tolerance (an entry is kept until its expiry plus the verifier's tolerance).
+ *
+ * @example
+ * const live = await listLiveRevocations(db, nowS - AUTH_DEFAULTS.maxClockToleranceSeconds);
+ */
+export async function listLiveRevocations(executor: SqlExecutor, sinceS: number): Promise<Revocation[]> {
+  const rows = await executor.query<{
+    type: Revocation['target']['type'];
+    value: string;
+    revoked: string;
+    expires: string;
+    reason: string | null;
+    event_type: RevocationEventType | null;
+  }>(
+    `SELECT target_type AS type, target_value AS value, extract(epoch FROM revoked_at)::bigint::text AS revoked,
+            extract(epoch FROM expires_at)::bigint::text AS expires, reason, event_type
+       FROM revocations WHERE expires_at > to_timestamp($1)`,
+    [sinceS],
+  );
+  return rows.map((row) => ({
+    target: { type: row.type, value: row.value },
+    revokedAt: Number(row.revoked),
+    expiresAt: Number(row.expires),
+    ...(row.reason === null ? {} : { reason: row.reason }),
+    ...(row.event_type === null ? {} : { eventType: row.event_type }),
+  }));
+}
