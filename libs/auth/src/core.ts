@@ -9,6 +9,7 @@ export {
   type RevocationFailurePolicy,
 } from './auth-options.js';
 export { ResourceServer, type EventFeedStatus, type ResourceServerStatus } from './resource-server.js';
+export type { SnapshotLoadOutcome } from './feeds/revocation-snapshot.loader.js';
 export {
   UNEXPECTED_REJECTION_CODE,
   type EventAppliedEvent,

@@ -16,7 +16,7 @@ import { EventEmitter } from 'node:events';
 import { AUTH_DEFAULTS, resolveAuthOptions, type AuthOptions, type ResolvedAuthOptions } from './auth-options.js';
 import { AuthError } from './errors/auth.errors.js';
 import { EventFeed, type EventFeedStats, type EventHandlers } from './feeds/event-feed.js';
-import { RevocationSnapshotLoader } from './feeds/revocation-snapshot.loader.js';
+import { RevocationSnapshotLoader, type SnapshotLoadOutcome } from './feeds/revocation-snapshot.loader.js';
 import { StreamStaleness, type StalenessStatus } from './feeds/stream-staleness.js';
 import { createJwksLoader } from './keys/jwks.loader.js';
 import { KeySet } from './keys/key-set.js';
@@ -57,6 +57,8 @@ export interface ResourceServerStatus {
     readonly entriesByType: RevocationEntryCounts;
     readonly maxEntries: number;
     readonly overCapacity: boolean;
+    /** How the start went: from a signed snapshot (its id, entries, chunks, ms) or not (why); absent before it is known. */
+    readonly snapshot?: SnapshotLoadOutcome;
   };
   readonly keyEvents: EventFeedStatus;
   /** How old the view of the revocations topic is (issuer heartbeats), against `maxStalenessSeconds`. */
@@ -101,6 +103,7 @@ export class ResourceServer {
   private readonly staleness: StreamStaleness;
   private readonly authenticator: TokenAuthenticator;
   private readonly tokenCache: VerifiedTokenCache | undefined;
+  private snapshotLoader: RevocationSnapshotLoader | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private pruning: Promise<void> | undefined;
   private overCapacity = false;
@@ -214,6 +217,7 @@ export class ResourceServer {
         entriesByType: this.index.sizes(),
         maxEntries: this.options.maxRevocationEntries,
         overCapacity: this.overCapacity,
+        ...(this.snapshotLoader?.outcome === undefined ? {} : { snapshot: this.snapshotLoader.outcome }),
       },
       keyEvents: feedStatus(this.keyFeed),
       staleness: this.staleness.status(),
@@ -334,7 +338,7 @@ export class ResourceServer {
   ): (() => Promise<Readonly<Record<number, string>> | undefined>) | undefined {
     const { topics, groupIdPrefix, issuer, audiences, algorithms, revocationSnapshotWaitMs } = this.options;
     if (topics.revocationSnapshots === false) return undefined;
-    const loader = new RevocationSnapshotLoader(
+    const loader = (this.snapshotLoader = new RevocationSnapshotLoader(
       events,
       {
         topic: topics.revocationSnapshots,
@@ -348,7 +352,7 @@ export class ResourceServer {
       this.keys,
       this.logger,
       () => this.keysLoaded,
-    );
+    ));
     return () =>
       loader.load((revocations) => {
         for (const revocation of revocations) this.index.apply(revocation);
