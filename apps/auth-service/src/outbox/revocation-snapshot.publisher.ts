@@ -16,9 +16,6 @@ import { Database } from '../storage/database.js';
 import { ResourceServerRegistry } from '../tokens/resource-server.registry.js';
 import { OutboxSignal } from './outbox.signal.js';
 
-/** Chunks per produce request: 4 × 256 KiB stays far below the broker's request bound. */
-const CHUNKS_PER_SEND = 4;
-
 /** How long after start the first snapshot is due (unless the interval is shorter). */
 const FIRST_SNAPSHOT_DELAY_MS = 60_000;
 
@@ -122,13 +119,9 @@ export class RevocationSnapshotPublisher {
         signer: this.keys.signingKey(),
       },
     );
-    for (let first = 0; first < chunks.length; first += CHUNKS_PER_SEND) {
-      await producer.send(
-        topic,
-        chunks
-          .slice(first, first + CHUNKS_PER_SEND)
-          .map((value, i) => ({ key: snapshotChunkRecordKey(slot, first + i), value })),
-      );
+    // One chunk per request: `max.message.bytes` bounds a whole record batch, and a chunk may be 256 KiB.
+    for (const [index, value] of chunks.entries()) {
+      await producer.send(topic, [{ key: snapshotChunkRecordKey(slot, index), value }]);
     }
     await producer.send(topic, [{ key: SNAPSHOT_MANIFEST_RECORD_KEY, value: manifest }]);
     const leftOver = Array.from({ length: Math.max(0, this.slotChunks[slot] - chunks.length) }, (_, i) =>
