@@ -5,6 +5,7 @@ import {
   parseHeartbeatEvent,
   parseKeyEvent,
   parseRevocationEvent,
+  peekRevocationExpiry,
   REVOCATION_EVENT_TARGETS,
   silentEventLogger,
   type EventLogger,
@@ -15,7 +16,7 @@ import {
 import { EventEmitter } from 'node:events';
 import { AUTH_DEFAULTS, resolveAuthOptions, type AuthOptions, type ResolvedAuthOptions } from './auth-options.js';
 import { AuthError } from './errors/auth.errors.js';
-import { EventFeed, type EventFeedStats, type EventHandlers } from './feeds/event-feed.js';
+import { EventFeed, type EventFeedOptions, type EventFeedStats, type EventHandlers } from './feeds/event-feed.js';
 import { RevocationSnapshotLoader, type SnapshotLoadOutcome } from './feeds/revocation-snapshot.loader.js';
 import { StreamStaleness, type StalenessStatus } from './feeds/stream-staleness.js';
 import { createJwksLoader } from './keys/jwks.loader.js';
@@ -139,7 +140,14 @@ export class ResourceServer {
       clockToleranceSeconds: this.options.clockToleranceSeconds,
       clock,
     });
-    this.revocationFeed = this.feed(events, 'revocations', this.revocationHandlers(), this.snapshotStart(events));
+    this.revocationFeed = this.feed(events, 'revocations', this.revocationHandlers(), {
+      startFrom: this.snapshotStart(events),
+      // A week of expired history costs a peek per record, not a verification.
+      canSkip: (value) => {
+        const expiresAt = peekRevocationExpiry(value);
+        return expiresAt !== undefined && this.index.isExpired(expiresAt);
+      },
+    });
     this.keyFeed = this.feed(events, 'keys', this.keyHandlers());
     const verifier = new AccessTokenVerifier(this.options, this.keys);
     const { tokenCache, clockToleranceSeconds } = this.options;
@@ -291,7 +299,7 @@ export class ResourceServer {
     events: EventSource,
     role: 'revocations' | 'keys',
     handlers: EventHandlers,
-    startFrom?: () => Promise<Readonly<Record<number, string>> | undefined>,
+    extra: Pick<EventFeedOptions, 'startFrom' | 'canSkip'> = {},
   ): EventFeed {
     const { issuer, audiences, algorithms, topics, groupIdPrefix, clock } = this.options;
     return new EventFeed(
@@ -304,7 +312,7 @@ export class ResourceServer {
         algorithms,
         // Revocations come in bulk (a burst, a catch-up) and are signed by keys of the other topic.
         readAhead: role === 'revocations',
-        ...(startFrom === undefined ? {} : { startFrom }),
+        ...extra,
       },
       this.keys,
       handlers,

@@ -41,6 +41,7 @@ export {
   type VerifySnapshotOptions,
 } from './revocation-snapshot.verifier.js';
 export { parseRevocationEvent } from './revocation-event.parser.js';
+export { peekRevocationExpiry } from './revocation-event.peek.js';
 export {
   isPublicJwk,
   KEY_EVENT_TYPES,

@@ -98,7 +98,7 @@ describe('EventFeed', () => {
     await waitFor('the early checks', () => (keys.lookups === batch.length ? true : undefined));
     for (const record of batch) await source.options!.onRecord(record);
     expect(applied).toEqual(batch.map((_, i) => `e${i}`));
-    expect(feed.stats).toEqual({ applied: 20, dropped: 0 });
+    expect(feed.stats).toEqual({ applied: 20, dropped: 0, skipped: 0 });
   });
 
   it('drops a record whose key was revoked between its early check and its turn', async () => {
@@ -110,7 +110,7 @@ describe('EventFeed', () => {
     keys.revoke(key.kid);
     await source.options!.onRecord(batch[1]!);
     expect(applied).toEqual(['e0']);
-    expect(feed.stats).toEqual({ applied: 1, dropped: 1 });
+    expect(feed.stats).toEqual({ applied: 1, dropped: 1, skipped: 0 });
   });
 
   it('verifies again, when its turn comes, a record whose early check failed', async () => {
@@ -122,6 +122,17 @@ describe('EventFeed', () => {
     keys.trust(key);
     await source.options!.onRecord(batch[0]!);
     expect(applied).toEqual(['e0']);
-    expect(feed.stats).toEqual({ applied: 1, dropped: 0 });
+    expect(feed.stats).toEqual({ applied: 1, dropped: 0, skipped: 0 });
+  });
+
+  it('skips, before any verification, what canSkip says can change nothing, and counts it', async () => {
+    const { feed, source, keys, applied, records } = await setup({ canSkip: (value) => value.endsWith(skippable) });
+    const batch = await records(3);
+    const skippable = batch[1]!.value!.slice(-8);
+    for (const record of batch) await source.options!.onRecord(record);
+    expect(applied).toEqual(['e0', 'e2']);
+    // One key lookup per verified record: the skipped one was never verified.
+    expect(keys.lookups).toBe(2);
+    expect(feed.stats).toEqual({ applied: 2, dropped: 0, skipped: 1 });
   });
 });

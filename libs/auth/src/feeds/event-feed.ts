@@ -43,6 +43,11 @@ export interface EventFeedOptions {
    * may already have asked the key source for a key the records before it would have brought.
    */
   readonly readAhead?: boolean;
+  /**
+   * A cheap look at a record before any verification: true means it can change nothing (a revocation that has
+   * already expired), so it is skipped, unverified and unapplied, and counted in `skipped`.
+   */
+  readonly canSkip?: (value: string) => boolean;
   /** Where the reader starts instead of the beginning (see `EventSubscriptionOptions.startFrom`). */
   readonly startFrom?: () => Promise<Readonly<Record<number, string>> | undefined>;
 }
@@ -53,6 +58,8 @@ export interface EventFeedStats {
   applied: number;
   /** Records dropped because they did not verify or were malformed (each one logged with its offset). */
   dropped: number;
+  /** Records skipped before verification because they could change nothing (`canSkip`: expired revocations). */
+  skipped: number;
 }
 
 /**
@@ -95,7 +102,7 @@ export interface EventFeedObserver {
  * ```
  */
 export class EventFeed {
-  readonly stats: EventFeedStats = { applied: 0, dropped: 0 };
+  readonly stats: EventFeedStats = { applied: 0, dropped: 0, skipped: 0 };
   private readonly subscription: EventSubscription;
   private readonly types: ReadonlySet<string>;
   /** Early checks of the batch being applied, by `partition:offset` ({@link EventFeedOptions.readAhead}). */
@@ -145,6 +152,10 @@ export class EventFeed {
   private async handle(record: EventRecord): Promise<void> {
     // Compaction tombstones carry nothing to apply.
     if (record.value === null) return;
+    if (this.options.canSkip?.(record.value) === true) {
+      this.stats.skipped += 1;
+      return;
+    }
     const live = this.caughtUp;
     const ahead = this.ahead.get(aheadKey(record));
     this.ahead.delete(aheadKey(record));
@@ -207,7 +218,7 @@ export class EventFeed {
     this.aheadReceivedAt = epochNowMs();
     for (const record of records) {
       const { value } = record;
-      if (value === null) continue;
+      if (value === null || this.options.canSkip?.(value) === true) continue;
       let used: VerificationKey | undefined;
       const check = this.verify(value, (key) => (used = key)).then(
         (event) => (used === undefined ? undefined : { event, key: used }),

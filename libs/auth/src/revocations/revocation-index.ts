@@ -109,7 +109,8 @@ export class RevocationIndex {
     return revokedAt !== undefined && iat <= revokedAt;
   }
 
-  private isExpired(expiresAt: number): boolean {
+  /** True when an entry expiring at `expiresAt` (NumericDate) is of no use any more: past it plus the grace. */
+  isExpired(expiresAt: number): boolean {
     return (expiresAt + this.options.graceSeconds) * 1000 < this.options.clock();
   }
 }
