@@ -7,6 +7,8 @@
  *   snapshot      the same topic, plus a signed snapshot covering it: chunks verified (one signature per chunk),
  *                 the topic read only from the covered offsets (its history is neither fetched nor verified)
  *   snapshot, big a snapshot of BENCH_SNAPSHOT_REVOCATIONS (1M) entries, covering the same topic
+ *   expired       snapshots off, a topic of BENCH_EXPIRED_REVOCATIONS (100,000) revocations already expired (a week
+ *                 of history): each is peeked at and skipped, none verified
  *
  * Events are generated and signed here (an ES256 key served through `loadKeys`), not through the auth service: the
  * figure is the consumer's start, and an outbox of 1M rows would only measure how long it takes to fill one. Each
@@ -16,7 +18,8 @@
  *   BENCH_TOPIC_REVOCATIONS=1000000 npm run bench:cold-start   # the full-topic variant at 1M (minutes)
  *
  * Variables: BENCH_TOPIC_REVOCATIONS (100,000: events on the revocations topic, both first variants),
- * BENCH_SNAPSHOT_REVOCATIONS (1,000,000; 0 skips the big variant), KAFKA_BROKERS (else the built-in broker starts).
+ * BENCH_SNAPSHOT_REVOCATIONS (1,000,000; 0 skips the big variant), BENCH_EXPIRED_REVOCATIONS (100,000; 0 skips the
+ * expired variant), KAFKA_BROKERS (else the built-in broker starts).
  * Prints a table, then one line `BENCH {json}`. When the full-topic variant ran with fewer events than the big
  * snapshot, its time at the big size is extrapolated linearly and labeled so.
  */
@@ -44,6 +47,7 @@ import { startBroker } from '../tools/kafka/broker.mjs';
 
 const TOPIC_REVOCATIONS = Number(process.env.BENCH_TOPIC_REVOCATIONS ?? 100_000);
 const SNAPSHOT_REVOCATIONS = Number(process.env.BENCH_SNAPSHOT_REVOCATIONS ?? 1_000_000);
+const EXPIRED_REVOCATIONS = Number(process.env.BENCH_EXPIRED_REVOCATIONS ?? 100_000);
 const ISSUER = 'https://issuer.bench';
 const AUDIENCE = 'orders-service';
 /** Events per produce request: a record batch must stay under the topic's `max.message.bytes` (1 MiB). */
@@ -68,17 +72,18 @@ const connection = new KafkaConnection(
 );
 const producer = new EventProducer(connection);
 
-function revocation(prefix, i, nowS) {
-  return { target: { type: 'jti', value: `${prefix}-${i}-${run}` }, revokedAt: nowS, expiresAt: nowS + 3600 };
+function revocation(prefix, i, nowS, lifetimeS = 3600) {
+  return { target: { type: 'jti', value: `${prefix}-${i}-${run}` }, revokedAt: nowS, expiresAt: nowS + lifetimeS };
 }
 
-async function fillRevocationsTopic(topic, count) {
-  const nowS = Math.floor(Date.now() / 1000);
+/** `count` revocations; `expired`: issued a week ago, expired long since (history a consumer must not pay for). */
+async function fillRevocationsTopic(topic, count, expired = false) {
+  const nowS = Math.floor(Date.now() / 1000) - (expired ? 7 * 24 * 3600 : 0);
   const started = performance.now();
   for (let first = 0; first < count; first += SEND_BATCH) {
     const records = [];
     for (let i = first; i < Math.min(count, first + SEND_BATCH); i += 1) {
-      const r = revocation('topic', i, nowS);
+      const r = revocation(expired ? 'expired' : 'topic', i, nowS, expired ? 300 : 3600);
       records.push({ key: revocationRecordKey(r.target), value: await encodeRevocationEvent(r, eventOptions) });
     }
     await producer.send(topic, records);
@@ -155,6 +160,7 @@ async function coldStart(variant, topics, expectedEntries) {
     'ready s': Number((readyMs / 1000).toFixed(2)),
     'cpu s': Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
     'events verified': status.revocations.applied,
+    'events skipped': status.revocations.skipped,
     'snapshot chunks': status.revocations.snapshot?.chunks ?? 0,
   };
 }
@@ -167,8 +173,10 @@ try {
     revocationSnapshotsTopic: `bench.snapshots.${run}`,
   };
   const bigSnapshots = `bench.snapshots-big.${run}`;
+  const expiredTopic = `bench.revocations-expired.${run}`;
   await ensureTopics(connection, [
     ...topicSpecs({ revocationRetentionMs: 7 * 24 * 3600 * 1000, ...names }),
+    ...topicSpecs({ revocationRetentionMs: 8 * 24 * 3600 * 1000, revocationsTopic: expiredTopic }).slice(0, 1),
     ...topicSpecs({ revocationRetentionMs: 1000, revocationSnapshotsTopic: bigSnapshots }).slice(2),
   ]);
   const fillMs = await fillRevocationsTopic(names.revocationsTopic, TOPIC_REVOCATIONS);
@@ -184,6 +192,10 @@ try {
       : undefined;
   // After the snapshots' offsets: a consumer starting there is fresh at once.
   await heartbeat(names.revocationsTopic, 0);
+  if (EXPIRED_REVOCATIONS > 0) {
+    await fillRevocationsTopic(expiredTopic, EXPIRED_REVOCATIONS, true);
+    await heartbeat(expiredTopic, 0);
+  }
   const topics = { revocations: names.revocationsTopic, keys: names.keysTopic };
 
   const results = [
@@ -194,6 +206,9 @@ try {
     results.push(
       await coldStart('snapshot, big', { ...topics, revocationSnapshots: bigSnapshots }, SNAPSHOT_REVOCATIONS),
     );
+  }
+  if (EXPIRED_REVOCATIONS > 0) {
+    results.push(await coldStart('expired', { ...topics, revocations: expiredTopic, revocationSnapshots: false }, 0));
   }
   console.table(results);
   const full = results[0];
@@ -211,6 +226,7 @@ try {
     bench: 'cold-start',
     topicRevocations: TOPIC_REVOCATIONS,
     snapshotRevocations: SNAPSHOT_REVOCATIONS,
+    expiredRevocations: EXPIRED_REVOCATIONS,
     fillSeconds: Number((fillMs / 1000).toFixed(1)),
     snapshot: {
       chunks: snapshot.chunks,
