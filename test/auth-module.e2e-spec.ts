@@ -122,6 +122,7 @@ beforeAll(async () => {
       revocationRetentionMs: 3_600_000,
       revocationsTopic: kafka.revocationsTopic,
       keysTopic: kafka.keysTopic,
+      revocationSnapshotsTopic: kafka.revocationSnapshotsTopic,
     }),
   );
   await producer.connect();
@@ -154,7 +155,11 @@ describe.each<[string, () => AbstractHttpAdapter | undefined]>([
           audience: 'items-api',
           jwksUri,
           claimsDto: ItemsClaims,
-          topics: { revocations: kafka.revocationsTopic, keys: kafka.keysTopic },
+          topics: {
+            revocations: kafka.revocationsTopic,
+            keys: kafka.keysTopic,
+            revocationSnapshots: kafka.revocationSnapshotsTopic,
+          },
           maxStalenessSeconds: 3600,
           kafka: { brokers: kafka.brokers.split(','), clientId: 'items-api' },
           guardAllRoutes: true,
@@ -303,7 +308,11 @@ describe('AuthModule with metrics: false', () => {
           issuer: ISSUER,
           audience: 'items-api',
           jwksUri,
-          topics: { revocations: kafka.revocationsTopic, keys: kafka.keysTopic },
+          topics: {
+            revocations: kafka.revocationsTopic,
+            keys: kafka.keysTopic,
+            revocationSnapshots: kafka.revocationSnapshotsTopic,
+          },
           kafka: { brokers: kafka.brokers.split(','), clientId: 'items-api-no-metrics' },
           metrics: false,
         }),

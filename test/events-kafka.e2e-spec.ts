@@ -81,6 +81,7 @@ describe('ensureTopics', () => {
       revocationRetentionMs: 3_600_000,
       revocationsTopic: topicName('revocations'),
       keysTopic: topicName('keys'),
+      revocationSnapshotsTopic: topicName('revocation-snapshots'),
     });
     await ensureTopics(connection, specs);
     await ensureTopics(connection, specs);

@@ -516,6 +516,7 @@ beforeAll(async () => {
         revocationRetentionMs: 3_600_000,
         revocationsTopic: topics.revocationsTopic,
         keysTopic: topics.keysTopic,
+        revocationSnapshotsTopic: topics.revocationSnapshotsTopic,
       }),
     ),
   );
@@ -545,7 +546,11 @@ async function startApp(
         audience: AUDIENCE,
         jwksUri,
         claimsDto: ItemsClaims,
-        topics: { revocations: topics.revocationsTopic, keys: topics.keysTopic },
+        topics: {
+          revocations: topics.revocationsTopic,
+          keys: topics.keysTopic,
+          revocationSnapshots: topics.revocationSnapshotsTopic,
+        },
         revocationFailurePolicy: 'closed',
         maxStalenessSeconds,
         kafka: { brokers: topics.brokers.split(','), clientId: 'items-api' },
