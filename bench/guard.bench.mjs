@@ -1,117 +1,86 @@
 #!/usr/bin/env node
 /**
- * Guard hot-path benchmark, side by side in one run on the same processes: orders-service (Fastify, `GET /orders`)
- * and billing-service (Express, `GET /invoices`), built from dist/ and fed by a real auth-service and a real Kafka
- * broker. Per service, three variants one right after the other:
- * - no guard: `GET /health` (public route of the same process);
+ * Guard hot-path benchmark against its peers, side by side in one run on the same app: the guard bench app
+ * (bench/apps/guards, built to dist/) serves one route per guard, `GET /<variant>/orders`, with orders' shape
+ * (AuthModule, the same ValidationPipe, request logging, security headers), once on Fastify and once on Express,
+ * fed by a real auth-service and a real Kafka broker. Variants:
+ * - no guard: `none`;
  * - ours fresh: a new token on every request (a pool of client_credentials tokens issued beforehand, each sent once
- *   to each service: every request is a verified-token cache miss, the full verification plus the cache insert);
- * - ours repeated: one token on every request (cache hits after the first).
+ *   per app: every request a verified-token cache miss, the full verification plus the cache insert);
+ * - ours repeated: one token on every request (cache hits after the first);
+ * - passport-jwt standard setup: `AuthGuard('jwt')`, passport-jwt with `secretOrKey` = the issuer key's PEM string;
+ * - jose guard: a custom guard on jose `jwtVerify` with a local JWKS;
+ * - floor: a minimal guard on node:crypto (`crypto.verify` with a KeyObject, `JSON.parse`, `exp`).
+ * The peers keep no cache, so they take the one repeated token.
  *
- * Reports per variant: requests/s, latency p50/p99, and the server's CPU time per request (user+sys of the service
- * process from /proc/<pid>/stat over the measured window, divided by requests), then the ratios repeated vs no
- * guard and fresh vs repeated; a table, then one line `BENCH {json}` with every figure.
+ * The variants are interleaved (rounds of every variant one after the other, the order reversed every other round)
+ * and each figure is the median over the rounds, so the machine's noise hits all alike; nothing is pinned. Reports
+ * per variant req/s, latency p50/p99 and the server's CPU µs/request (user+sys of the app process from
+ * /proc/<pid>/stat over the measured window, divided by requests), then the issue's ratios against their targets;
+ * a table, then one line `BENCH {json}` with every figure.
  *
  *   npm run bench:guard                       # builds, then measures with the defaults
- *   BENCH_DURATION_SECONDS=20 BENCH_CONNECTIONS=50 npm run bench:guard
+ *   node bench/guard.bench.mjs --quick        # the smoke test's run: every step, figures not meaningful
  *
- * Variables: BENCH_DURATION_SECONDS (10; no guard and repeated), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (32),
- * BENCH_FRESH_TOKENS (20,000: the fresh variant sends as many requests as the pool holds, less its warm-up and one
- * token per connection), BENCH_FRESH_WARMUP_TOKENS (1,000), BENCH_LOG_LEVEL (`warn`: the services' `<APP>_LOG_LEVEL`;
- * at `info` each answer writes a pino-pretty line in development, which costs more than the guard and is the same in
- * every variant). Tokens live an hour here (`AUTH_ACCESS_TOKEN_TTL_SECONDS`), so the pool outlives a long run. Uses
+ * Variables (defaults; `--quick` ones in brackets): BENCH_ROUNDS (3 [1]), BENCH_DURATION_SECONDS (3 [0.5]) per
+ * duration run, BENCH_WARMUP_SECONDS (2 [0.5]), BENCH_CONNECTIONS (32 [2]), BENCH_FRESH_PER_ROUND (5,000 [60])
+ * fresh tokens sent per round and app, BENCH_FRESH_WARMUP_TOKENS (1,000 [20]), BENCH_LOG_LEVEL (`warn`: at `info`
+ * each answer writes a pino-pretty line, which costs more than the guard and is the same in every variant), and
+ * BENCH_CPU_PROFILE_DIR (off): the apps run under `node --cpu-prof` and write their profiles there at exit. Uses
  * KAFKA_BROKERS when set, else starts the built-in broker (tools/kafka/broker.mjs).
  */
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { startBroker } from '../tools/kafka/broker.mjs';
+import {
+  benchAuthEnv,
+  freePort,
+  interleaved,
+  issueTokens,
+  kafkaBrokers,
+  measure,
+  printBenchLine,
+  QUICK,
+  ratio,
+  runBench,
+  setting,
+  startApp,
+  startScript,
+  target,
+  waitUntilOk,
+} from './support.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DURATION_SECONDS = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
-const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const FRESH_TOKENS = Number(process.env.BENCH_FRESH_TOKENS ?? 20_000);
-const FRESH_WARMUP_TOKENS = Number(process.env.BENCH_FRESH_WARMUP_TOKENS ?? 1_000);
+const ROUNDS = setting('BENCH_ROUNDS', 3, 1);
+const DURATION_SECONDS = setting('BENCH_DURATION_SECONDS', 3, 0.5);
+const WARMUP_SECONDS = setting('BENCH_WARMUP_SECONDS', 2, 0.5);
+const CONNECTIONS = setting('BENCH_CONNECTIONS', 32, 2);
+const FRESH_PER_ROUND = setting('BENCH_FRESH_PER_ROUND', 5_000, 60);
+const FRESH_WARMUP_TOKENS = setting('BENCH_FRESH_WARMUP_TOKENS', 1_000, 20);
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'warn';
-/** Parallel token requests while filling the pool. */
-const ISSUE_CONCURRENCY = 16;
-const CLOCK_TICKS_PER_SECOND = 100; // Linux USER_HZ
-const DEMO_CLIENT = { id: 'demo-app', secret: 'dev-only-demo-app-secret' };
+const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROFILE_DIR;
 
-const children = [];
-let broker;
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function startApp(name, env) {
-  const child = spawn(process.execPath, [`dist/apps/${name}/src/main.js`], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'development', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.push(child);
-  return child;
-}
-
-async function waitUntilOk(url, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await fetch(url).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not become ready within ${timeoutMs} ms`);
-}
-
-function cpuMillis(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  // After the comm field: utime is field 14 and stime 15 of the full line, i.e. indexes 11 and 12 here.
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-}
-
-async function issueToken(issuer) {
-  const response = await fetch(`${issuer}/oauth/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${DEMO_CLIENT.id}:${DEMO_CLIENT.secret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'orders:read billing:read' }),
-  });
-  if (!response.ok) throw new Error(`token endpoint answered ${response.status}`);
-  return (await response.json()).access_token;
-}
-
-async function issueTokens(issuer, count) {
-  const tokens = [];
-  const worker = async () => {
-    while (tokens.length < count) tokens.push(await issueToken(issuer));
-  };
-  await Promise.all(Array.from({ length: ISSUE_CONCURRENCY }, worker));
-  return tokens.slice(0, count);
-}
+/** The adapters, with the targets of the issue that differ between them. */
+const ADAPTERS = [
+  { name: 'fastify', label: 'Fastify', repeatedVsNoGuard: 0.8 },
+  { name: 'express', label: 'Express', repeatedVsNoGuard: 0.95 },
+];
+const VARIANTS = {
+  noGuard: { label: 'no guard', route: 'none' },
+  oursFresh: { label: 'ours, fresh token', route: 'ours' },
+  oursRepeated: { label: 'ours, repeated token', route: 'ours' },
+  passport: { label: 'passport-jwt standard setup', route: 'passport' },
+  jose: { label: 'jose jwtVerify guard', route: 'jose' },
+  floor: { label: 'floor (node:crypto)', route: 'floor' },
+};
 
 /**
  * Autocannon options that send each token of `tokens` at most once, in order: autocannon builds a connection's
- * first request up front and rebuilds one per later request through `setupRequest`. Throws after the run if the
- * pool ran dry (a repeated token would be a cache hit: the figure would be void).
+ * first request up front and rebuilds one per later request through `setupRequest`. `check()` throws after the run
+ * if the slice ran dry (a token sent twice would be a cache hit: the figure would be void).
  */
 function onePerRequest(tokens) {
   let next = 0;
   return {
+    amount: tokens.length - CONNECTIONS,
     requests: [
       {
         setupRequest: (request) => {
@@ -122,175 +91,147 @@ function onePerRequest(tokens) {
       },
     ],
     check: () => {
-      if (next > tokens.length) throw new Error(`fresh token pool ran dry (${next} requests, ${tokens.length} tokens)`);
+      if (next > tokens.length)
+        throw new Error(`fresh token slice ran dry (${next} requests, ${tokens.length} tokens)`);
     },
   };
 }
 
-/** One measured autocannon run against `url`; `load` is `{ duration }` or `{ amount, requests }`. */
-async function run(name, url, pid, load, headers = {}) {
-  const cpuBefore = cpuMillis(pid);
-  const result = await autocannon({ url, headers, connections: CONNECTIONS, ...load });
-  const cpuMs = cpuMillis(pid) - cpuBefore;
-  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
-    throw new Error(`${name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts: void`);
-  }
-  const requests = result.requests.total;
-  return {
-    reqPerSec: Math.round(requests / (result.duration || DURATION_SECONDS)),
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    requests,
-    cpuUsPerReq: Math.round((cpuMs * 1000) / requests),
-  };
+async function measureFresh(name, app, url, tokens) {
+  const { check, ...load } = onePerRequest(tokens);
+  const figures = await measure(name, app.pid, { url, connections: CONNECTIONS, ...load });
+  check();
+  return figures;
 }
 
-async function measureService(service, pool) {
-  const { url, route, pid } = service;
-  const guarded = `${url}${route}`;
+async function measureAdapter(app, pool) {
+  const url = (route) => `${app.url}/${route}/orders`;
   const bearer = { authorization: `Bearer ${pool.repeated}` };
+  const byDuration = (name, route) => () =>
+    measure(`${app.name} ${name}`, app.pid, {
+      url: url(route),
+      headers: route === 'none' ? {} : bearer,
+      connections: CONNECTIONS,
+      duration: DURATION_SECONDS,
+    });
   // Warm-up (JIT, connections, the repeated token's cache entry), not measured.
-  await autocannon({ url: `${url}/health`, connections: CONNECTIONS, duration: WARMUP_SECONDS });
-  await autocannon({ url: guarded, headers: bearer, connections: CONNECTIONS, duration: WARMUP_SECONDS });
-  const warmup = onePerRequest(pool.fresh.slice(0, FRESH_WARMUP_TOKENS));
-  await autocannon({ url: guarded, connections: CONNECTIONS, amount: FRESH_WARMUP_TOKENS - CONNECTIONS, ...warmup });
-  warmup.check();
-
-  const noGuard = await run(`${service.name} no guard`, `${url}/health`, pid, { duration: DURATION_SECONDS });
-  const measured = pool.fresh.slice(FRESH_WARMUP_TOKENS);
-  const fresh = onePerRequest(measured);
-  const freshFigures = await run(`${service.name} fresh`, guarded, pid, {
-    amount: measured.length - CONNECTIONS,
-    requests: fresh.requests,
+  for (const { route } of Object.values(VARIANTS)) {
+    await autocannon({ url: url(route), headers: bearer, connections: CONNECTIONS, duration: WARMUP_SECONDS });
+  }
+  await measureFresh(`${app.name} fresh warm-up`, app, url('ours'), pool.warmup);
+  return interleaved(ROUNDS, {
+    noGuard: byDuration('no guard', 'none'),
+    oursFresh: (round) => measureFresh(`${app.name} ours fresh`, app, url('ours'), pool.rounds[round]),
+    oursRepeated: byDuration('ours repeated', 'ours'),
+    passport: byDuration('passport', 'passport'),
+    jose: byDuration('jose', 'jose'),
+    floor: byDuration('floor', 'floor'),
   });
-  fresh.check();
-  const repeated = await run(`${service.name} repeated`, guarded, pid, { duration: DURATION_SECONDS }, bearer);
+}
+
+function ratiosOf(adapter, figures) {
   return {
-    adapter: service.adapter,
-    route: service.route,
-    noGuard,
-    fresh: freshFigures,
-    repeated,
-    ratios: {
-      repeatedVsNoGuardReqPerSec: ratio(repeated.reqPerSec, noGuard.reqPerSec),
-      freshVsRepeatedReqPerSec: ratio(freshFigures.reqPerSec, repeated.reqPerSec),
-      freshVsRepeatedCpu: ratio(freshFigures.cpuUsPerReq, repeated.cpuUsPerReq),
-    },
+    freshCpuVsFloor: target(ratio(figures.oursFresh.cpuUsPerReq, figures.floor.cpuUsPerReq), 1.05, { atMost: true }),
+    freshReqPerSecVsJose: target(ratio(figures.oursFresh.reqPerSec, figures.jose.reqPerSec), 1),
+    repeatedVsNoGuardReqPerSec: target(
+      ratio(figures.oursRepeated.reqPerSec, figures.noGuard.reqPerSec),
+      adapter.repeatedVsNoGuard,
+    ),
+    freshVsPassportReqPerSec: target(ratio(figures.oursFresh.reqPerSec, figures.passport.reqPerSec), 2.5),
+    repeatedVsPassportReqPerSec: target(ratio(figures.oursRepeated.reqPerSec, figures.passport.reqPerSec), 10),
   };
 }
 
-const ratio = (a, b) => +(a / b).toFixed(2);
+/** The guard table's rows (one per adapter and variant), for this script and the umbrella. */
+export function guardTableRows(result) {
+  return Object.entries(result.adapters).flatMap(([, { label, variants }]) =>
+    Object.entries(variants).map(([variant, figures]) => ({
+      adapter: label,
+      variant: VARIANTS[variant].label,
+      'req/s': figures.reqPerSec,
+      'p50 ms': figures.p50Ms,
+      'p99 ms': figures.p99Ms,
+      'server CPU µs/req': figures.cpuUsPerReq,
+    })),
+  );
+}
 
-function tableRows(results) {
-  const rows = [];
-  for (const [name, result] of Object.entries(results)) {
-    const variants = [
-      ['no guard (/health)', result.noGuard],
-      [`ours fresh (${result.route})`, result.fresh],
-      [`ours repeated (${result.route})`, result.repeated],
-    ];
-    for (const [variant, figures] of variants) {
-      rows.push({
-        service: `${name} (${result.adapter})`,
-        variant,
-        'req/s': figures.reqPerSec,
-        'p50 ms': figures.p50Ms,
-        'p99 ms': figures.p99Ms,
-        requests: figures.requests,
-        'server CPU µs/req': figures.cpuUsPerReq,
-      });
-    }
-  }
-  return rows;
+/** The ratio lines (`value (target, met)`), for this script and the umbrella. */
+export function guardRatioLines(result) {
+  return Object.values(result.adapters).map(
+    ({ label, ratios }) =>
+      `${label}: ` +
+      Object.entries(ratios)
+        .map(([name, { value, target: bound, met }]) => `${name} ${value}× (${bound}${met ? '' : ', MISSED'})`)
+        .join('; '),
+  );
+}
+
+async function startGuardsApp(adapter, env) {
+  const port = await freePort();
+  const args = CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : [];
+  const child = startScript(
+    'dist/bench/apps/guards/main.js',
+    { ...env, GUARDS_ADAPTER: adapter.name, GUARDS_PORT: String(port) },
+    { args },
+  );
+  return { ...adapter, pid: child.pid, url: `http://127.0.0.1:${port}` };
 }
 
 async function main() {
-  let brokers = process.env.KAFKA_BROKERS;
-  if (!brokers) {
-    broker = await startBroker({});
-    brokers = broker.brokers;
-  }
-  const [authPort, ordersPort, billingPort] = [await freePort(), await freePort(), await freePort()];
+  const brokers = await kafkaBrokers();
+  const authPort = await freePort();
   const issuer = `http://127.0.0.1:${authPort}`;
-  startApp('auth-service', {
-    AUTH_PORT: String(authPort),
-    AUTH_ISSUER: issuer,
+  startApp('auth-service', benchAuthEnv({ port: authPort, issuer, brokers, logLevel: LOG_LEVEL }));
+  await waitUntilOk(`${issuer}/health/ready`);
+  const env = {
+    GUARDS_ISSUER: issuer,
+    GUARDS_LOG_LEVEL: LOG_LEVEL,
     KAFKA_BROKERS: brokers,
-    DATABASE_URL: '',
-    AUTH_LOG_LEVEL: LOG_LEVEL,
-    AUTH_ACCESS_TOKEN_TTL_SECONDS: '3600',
-    // The pool is filled as fast as the token endpoint answers; its per-client limit would refuse that.
-    AUTH_RATE_LIMIT_TOKEN_REQUESTS: '100000000',
-  });
-  await waitUntilOk(`${issuer}/health`);
-  const orders = startApp('orders-service', {
-    ORDERS_PORT: String(ordersPort),
-    ORDERS_ISSUER: issuer,
-    ORDERS_LOG_LEVEL: LOG_LEVEL,
-    KAFKA_BROKERS: brokers,
-  });
-  const billing = startApp('billing-service', {
-    BILLING_PORT: String(billingPort),
-    BILLING_ISSUER: issuer,
-    BILLING_LOG_LEVEL: LOG_LEVEL,
-    KAFKA_BROKERS: brokers,
-  });
-  const services = [
-    { name: 'orders', adapter: 'Fastify', url: `http://127.0.0.1:${ordersPort}`, route: '/orders', pid: orders.pid },
-    {
-      name: 'billing',
-      adapter: 'Express',
-      url: `http://127.0.0.1:${billingPort}`,
-      route: '/invoices',
-      pid: billing.pid,
-    },
-  ];
-  for (const service of services) await waitUntilOk(`${service.url}/health`);
+  };
+  const apps = [];
+  for (const adapter of ADAPTERS) apps.push(await startGuardsApp(adapter, env));
+  for (const app of apps) await waitUntilOk(`${app.url}/health/ready`);
 
   const issueStarted = performance.now();
-  // Each service keeps its own cache: one pool serves both, every token fresh at each.
-  const pool = { repeated: await issueToken(issuer), fresh: await issueTokens(issuer, FRESH_TOKENS) };
-  const issueSeconds = (performance.now() - issueStarted) / 1000;
-  console.log(`issued ${FRESH_TOKENS + 1} tokens in ${issueSeconds.toFixed(1)} s`);
+  // Each app keeps its own cache: one pool serves both, every token fresh at each.
+  const count = 1 + FRESH_WARMUP_TOKENS + ROUNDS * FRESH_PER_ROUND;
+  const tokens = await issueTokens(issuer, count);
+  const pool = {
+    repeated: tokens[0],
+    warmup: tokens.slice(1, 1 + FRESH_WARMUP_TOKENS),
+    rounds: Array.from({ length: ROUNDS }, (_, round) =>
+      tokens.slice(
+        1 + FRESH_WARMUP_TOKENS + round * FRESH_PER_ROUND,
+        1 + FRESH_WARMUP_TOKENS + (round + 1) * FRESH_PER_ROUND,
+      ),
+    ),
+  };
+  console.error(`issued ${count} tokens in ${((performance.now() - issueStarted) / 1000).toFixed(1)} s`);
 
-  const results = {};
-  for (const service of services) results[service.name] = await measureService(service, pool);
-
-  console.log(
-    `\n${CONNECTIONS} connections, ${DURATION_SECONDS} s per duration run, ` +
-      `${FRESH_TOKENS - FRESH_WARMUP_TOKENS - CONNECTIONS} fresh tokens measured per service, Node ${process.version}`,
-  );
-  console.table(tableRows(results));
-  for (const [name, { ratios }] of Object.entries(results)) {
-    console.log(
-      `${name}: repeated vs no guard ${ratios.repeatedVsNoGuardReqPerSec}× req/s; fresh vs repeated ` +
-        `${ratios.freshVsRepeatedReqPerSec}× req/s, ${ratios.freshVsRepeatedCpu}× CPU/req`,
-    );
+  const adapters = {};
+  for (const app of apps) {
+    const variants = await measureAdapter(app, pool);
+    adapters[app.name] = { label: app.label, variants, ratios: ratiosOf(app, variants) };
   }
-  const settings = {
-    logLevel: LOG_LEVEL,
+  const result = {
+    bench: 'guard',
+    quick: QUICK,
+    rounds: ROUNDS,
     connections: CONNECTIONS,
     durationSeconds: DURATION_SECONDS,
-    freshTokens: FRESH_TOKENS,
+    freshPerRound: FRESH_PER_ROUND,
+    logLevel: LOG_LEVEL,
     node: process.version,
+    adapters,
   };
-  console.log(`BENCH ${JSON.stringify({ bench: 'guard', ...settings, services: results })}`);
-}
-
-async function shutdown() {
-  for (const child of children) child.kill('SIGTERM');
-  await Promise.all(
-    children.map(
-      (child) => new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve())),
-    ),
+  console.log(
+    `\n${CONNECTIONS} connections, ${ROUNDS} interleaved rounds (medians), ${DURATION_SECONDS} s per duration run, ` +
+      `${FRESH_PER_ROUND} fresh tokens per round and adapter, Node ${process.version}`,
   );
-  await broker?.stop();
+  console.table(guardTableRows(result));
+  for (const line of guardRatioLines(result)) console.log(line);
+  printBenchLine(result);
 }
 
-main()
-  .then(shutdown)
-  .catch(async (error) => {
-    console.error(error);
-    await shutdown();
-    process.exitCode = 1;
-  });
+if (import.meta.url === `file://${process.argv[1]}`) runBench(main);

@@ -5,13 +5,33 @@ import { ensureBuilt, spawnNodeProcess, type ChildService } from './support/buil
 import { uniqueKafkaSetup } from './support/services.js';
 
 /**
- * Smoke test of `npm run bench:guard` (benchmarks are not tests: CI runs this to keep the bench working, not to
- * judge its figures): a tiny run against the e2e broker, on topics of its own, must finish and print one `BENCH`
- * line with every variant of both services, the fresh variant having sent exactly the tokens it was given.
+ * Smoke test of `npm run bench` (benchmarks are not tests: CI runs this to keep the bench working, not to judge its
+ * figures): `bench/run.mjs --quick` on the guard and token-endpoint benches, against the e2e broker on topics of its
+ * own, must finish and print one `BENCH` line with every variant of the guard on both adapters (the fresh variant
+ * having sent exactly the tokens it was given, less one per connection), the token endpoint's two variants and
+ * every ratio against its target.
  */
-const FRESH_TOKENS = 120;
-const FRESH_WARMUP_TOKENS = 40;
-const CONNECTIONS = 2;
+const QUICK_FRESH_PER_ROUND = 60;
+const QUICK_CONNECTIONS = 2;
+const GUARD_VARIANTS = ['noGuard', 'oursFresh', 'oursRepeated', 'passport', 'jose', 'floor'];
+const GUARD_RATIOS = [
+  'freshCpuVsFloor',
+  'freshReqPerSecVsJose',
+  'repeatedVsNoGuardReqPerSec',
+  'freshVsPassportReqPerSec',
+  'repeatedVsPassportReqPerSec',
+];
+
+interface Figures {
+  reqPerSec: number;
+  requests: number;
+  cpuUsPerReq: number;
+}
+interface Target {
+  value: number;
+  target: string;
+  met: boolean;
+}
 
 let bench: ChildService | undefined;
 
@@ -19,43 +39,45 @@ afterAll(async () => {
   await bench?.kill('SIGTERM');
 });
 
-describe('bench/guard.bench.mjs', () => {
-  it('runs no guard, fresh and repeated on both services and prints a BENCH line', async () => {
+describe('bench/run.mjs --quick', () => {
+  it('runs the guard variants on both adapters and the token endpoint, and prints one BENCH line', async () => {
     ensureBuilt();
     const kafka = uniqueKafkaSetup(process.env.KAFKA_BROKERS!);
     const topics = Object.fromEntries(
-      ['AUTH', 'ORDERS', 'BILLING'].flatMap((prefix) => [
+      ['AUTH', 'GUARDS'].flatMap((prefix) => [
         [`${prefix}_REVOCATIONS_TOPIC`, kafka.revocationsTopic],
         [`${prefix}_KEYS_TOPIC`, kafka.keysTopic],
       ]),
     );
-    bench = spawnNodeProcess(join(REPO_ROOT, 'bench', 'guard.bench.mjs'), {
+    bench = spawnNodeProcess(join(REPO_ROOT, 'bench', 'run.mjs'), {
       cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        ...topics,
-        NODE_OPTIONS: '',
-        KAFKA_BROKERS: kafka.brokers,
-        BENCH_DURATION_SECONDS: '1',
-        BENCH_WARMUP_SECONDS: '1',
-        BENCH_CONNECTIONS: String(CONNECTIONS),
-        BENCH_FRESH_TOKENS: String(FRESH_TOKENS),
-        BENCH_FRESH_WARMUP_TOKENS: String(FRESH_WARMUP_TOKENS),
-      },
+      env: { ...process.env, ...topics, NODE_OPTIONS: '', KAFKA_BROKERS: kafka.brokers },
+      args: ['--quick', '--only', 'guard,token-endpoint'],
     });
     const { code } = await bench.exited;
     const output = bench.lines.join('\n');
     expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
-    const line = bench.lines.find((candidate) => candidate.startsWith('BENCH '));
-    const result = JSON.parse(line!.slice('BENCH '.length)) as {
-      services: Record<string, Record<'noGuard' | 'fresh' | 'repeated', { reqPerSec: number; requests: number }>>;
+    const lines = bench.lines.filter((candidate) => candidate.startsWith('BENCH '));
+    expect(lines).toHaveLength(1);
+    const { results } = JSON.parse(lines[0]!.slice('BENCH '.length)) as {
+      results: {
+        guard: { adapters: Record<string, { variants: Record<string, Figures>; ratios: Record<string, Target> }> };
+        'token-endpoint': { variants: Record<string, Figures>; ratios: Record<string, Target> };
+      };
     };
-    expect(Object.keys(result.services)).toEqual(['orders', 'billing']);
-    for (const service of Object.values(result.services)) {
-      for (const variant of [service.noGuard, service.fresh, service.repeated]) {
-        expect(variant.reqPerSec).toBeGreaterThan(0);
+    expect(Object.keys(results.guard.adapters)).toEqual(['fastify', 'express']);
+    for (const { variants, ratios } of Object.values(results.guard.adapters)) {
+      expect(Object.keys(variants)).toEqual(GUARD_VARIANTS);
+      for (const figures of Object.values(variants)) {
+        expect(figures.reqPerSec).toBeGreaterThan(0);
+        expect(figures.cpuUsPerReq).toBeGreaterThanOrEqual(0);
       }
-      expect(service.fresh.requests).toBe(FRESH_TOKENS - FRESH_WARMUP_TOKENS - CONNECTIONS);
+      expect(variants.oursFresh!.requests).toBe(QUICK_FRESH_PER_ROUND - QUICK_CONNECTIONS);
+      expect(Object.keys(ratios)).toEqual(GUARD_RATIOS);
     }
-  }, 300_000);
+    const token = results['token-endpoint'];
+    expect(Object.keys(token.variants)).toEqual(['emptyRoute', 'clientCredentials']);
+    expect(token.variants.clientCredentials!.reqPerSec).toBeGreaterThan(0);
+    expect(token.ratios.clientCredentialsVsEmptyRouteReqPerSec!.value).toBeGreaterThan(0);
+  }, 120_000);
 });

@@ -28,9 +28,14 @@ function mainFile(name: string): string {
  * service as a separate OS process runs what the sources say. Only the specs that spawn services pay for it.
  */
 export function ensureBuilt(): void {
-  const built = ['auth-service', 'orders-service', 'billing-service'].map(mainFile);
+  const built = [
+    ...['auth-service', 'orders-service', 'billing-service'].map(mainFile),
+    join(REPO_ROOT, 'dist', 'bench', 'apps', 'guards', 'main.js'),
+  ];
   const oldestBuild = Math.min(...built.map((file) => (existsSync(file) ? statSync(file).mtimeMs : 0)));
-  const newestSource = Math.max(newestSourceMtime(join(REPO_ROOT, 'apps')), newestSourceMtime(join(REPO_ROOT, 'libs')));
+  const newestSource = Math.max(
+    ...['apps', 'libs', join('bench', 'apps')].map((dir) => newestSourceMtime(join(REPO_ROOT, dir))),
+  );
   if (oldestBuild >= newestSource) return;
   const build = spawnSync('npm', ['run', 'build'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: BUILD_TIMEOUT_MS });
   if (build.status !== 0) throw new Error(`npm run build failed (${build.status}): ${build.stdout}${build.stderr}`);
@@ -48,17 +53,20 @@ export interface ChildService {
 
 /**
  * Runs the ESM or CommonJS file `script` with this Node binary as a child OS process, with exactly `env` and
- * `cwd`. The child dies with this process (setpriv --pdeathsig where available), so a failed run leaves nothing
- * behind.
+ * `cwd`, and `args` after the script. The child dies with this process (setpriv --pdeathsig where available), so a
+ * failed run leaves nothing behind.
  *
  * @example
  * const app = spawnNodeProcess('/tmp/app/dist/main.js', { cwd: '/tmp/app', env: { PATH: process.env.PATH!, PORT: '3100' } });
  * await app.kill('SIGTERM');
  */
-export function spawnNodeProcess(script: string, { cwd, env }: { cwd: string; env: NodeJS.ProcessEnv }): ChildService {
+export function spawnNodeProcess(
+  script: string,
+  { cwd, env, args: scriptArgs = [] }: { cwd: string; env: NodeJS.ProcessEnv; args?: string[] },
+): ChildService {
   const [command, args] = existsSync('/usr/bin/setpriv')
-    ? ['/usr/bin/setpriv', ['--pdeathsig', 'SIGKILL', '--', process.execPath, script]]
-    : [process.execPath, [script]];
+    ? ['/usr/bin/setpriv', ['--pdeathsig', 'SIGKILL', '--', process.execPath, script, ...scriptArgs]]
+    : [process.execPath, [script, ...scriptArgs]];
   const child: ChildProcess = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   for (const stream of [child.stdout!, child.stderr!]) {
