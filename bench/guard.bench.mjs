@@ -11,22 +11,25 @@
  * - passport-jwt standard setup: `AuthGuard('jwt')`, passport-jwt with `secretOrKey` = the issuer key's PEM string;
  * - jose guard: a custom guard on jose `jwtVerify` with a local JWKS;
  * - floor: a minimal guard on node:crypto (`crypto.verify` with a KeyObject, `JSON.parse`, `exp`).
- * The peers keep no cache, so they take the one repeated token.
+ * Every variant sends the same number of requests per round with a bearer token of the same size (see
+ * {@link measureAdapter}): a duration run against an amount run would compare their tails, not their guards.
  *
  * The variants are interleaved (rounds of every variant one after the other, the order reversed every other round)
  * and each figure is the median over the rounds, so the machine's noise hits all alike; nothing is pinned. Reports
- * per variant req/s, latency p50/p99 and the server's CPU µs/request (user+sys of the app process from
- * /proc/<pid>/stat over the measured window, divided by requests), then the issue's ratios against their targets;
+ * per variant req/s, latency p50/p99 and the server's CPU µs/request (user+sys of the app process, all its threads,
+ * from /proc/<pid>/stat up to the last answer, divided by requests), then the issue's ratios against their targets;
  * a table, then one line `BENCH {json}` with every figure.
  *
  *   npm run bench:guard                       # builds, then measures with the defaults
  *   node bench/guard.bench.mjs --quick        # the smoke test's run: every step, figures not meaningful
  *
- * Variables (defaults; `--quick` ones in brackets): BENCH_ROUNDS (3 [1]), BENCH_DURATION_SECONDS (3 [0.5]) per
- * duration run, BENCH_WARMUP_SECONDS (2 [0.5]), BENCH_CONNECTIONS (32 [2]), BENCH_FRESH_PER_ROUND (5,000 [60])
- * fresh tokens sent per round and app, BENCH_FRESH_WARMUP_TOKENS (1,000 [20]), BENCH_LOG_LEVEL (`warn`: at `info`
- * each answer writes a pino-pretty line, which costs more than the guard and is the same in every variant), and
- * BENCH_CPU_PROFILE_DIR (off): the apps run under `node --cpu-prof` and write their profiles there at exit. Uses
+ * Variables (defaults; `--quick` ones in brackets): BENCH_ROUNDS (3 [1]), BENCH_REQUESTS_PER_ROUND (6,000 [60])
+ * per variant, round and app, BENCH_WARMUP_SECONDS (2 [0.5]) per variant, BENCH_FRESH_WARMUP_TOKENS (1,000 [20]),
+ * BENCH_CONNECTIONS (32 [2]), BENCH_LOG_LEVEL (`warn`: at `info` each answer writes a pino-pretty line, which costs
+ * more than the guard and is the same in every variant), and BENCH_CPU_PROFILE_DIR (off): the apps run under
+ * `node --cpu-prof` and write their profiles there at exit (read them with bench/cpu-profile-summary.mjs); to
+ * profile one variant, BENCH_VARIANTS (comma list of `noGuard`, `oursFresh`, `oursRepeated`, `passport`, `jose`,
+ * `floor`: only those run, no ratios) and BENCH_ADAPTERS (`fastify`, `express`). Uses
  * KAFKA_BROKERS when set, else starts the built-in broker (tools/kafka/broker.mjs).
  */
 import autocannon from 'autocannon';
@@ -50,13 +53,14 @@ import {
 } from './support.mjs';
 
 const ROUNDS = setting('BENCH_ROUNDS', 3, 1);
-const DURATION_SECONDS = setting('BENCH_DURATION_SECONDS', 3, 0.5);
 const WARMUP_SECONDS = setting('BENCH_WARMUP_SECONDS', 2, 0.5);
 const CONNECTIONS = setting('BENCH_CONNECTIONS', 32, 2);
-const FRESH_PER_ROUND = setting('BENCH_FRESH_PER_ROUND', 5_000, 60);
+const REQUESTS_PER_ROUND = setting('BENCH_REQUESTS_PER_ROUND', 6_000, 60);
 const FRESH_WARMUP_TOKENS = setting('BENCH_FRESH_WARMUP_TOKENS', 1_000, 20);
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'warn';
 const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROFILE_DIR;
+const ONLY_VARIANTS = process.env.BENCH_VARIANTS?.split(',');
+const ONLY_ADAPTERS = process.env.BENCH_ADAPTERS?.split(',');
 
 /** The adapters, with the targets of the issue that differ between them. */
 const ADAPTERS = [
@@ -73,9 +77,10 @@ const VARIANTS = {
 };
 
 /**
- * Autocannon options that send each token of `tokens` at most once, in order: autocannon builds a connection's
- * first request up front and rebuilds one per later request through `setupRequest`. `check()` throws after the run
- * if the slice ran dry (a token sent twice would be a cache hit: the figure would be void).
+ * Autocannon options that send `tokens[i]` as the bearer token of the i-th request, each once, in order:
+ * autocannon builds a connection's first request up front and rebuilds one per later request through
+ * `setupRequest`. `check()` throws after the run if the list ran dry (for ours fresh a token sent twice would be a
+ * cache hit: the figure would be void).
  */
 function onePerRequest(tokens) {
   let next = 0;
@@ -91,45 +96,50 @@ function onePerRequest(tokens) {
       },
     ],
     check: () => {
-      if (next > tokens.length)
-        throw new Error(`fresh token slice ran dry (${next} requests, ${tokens.length} tokens)`);
+      if (next > tokens.length) throw new Error(`token list ran dry (${next} requests, ${tokens.length} tokens)`);
     },
   };
 }
 
-async function measureFresh(name, app, url, tokens) {
+async function send(name, app, url, tokens) {
   const { check, ...load } = onePerRequest(tokens);
   const figures = await measure(name, app.pid, { url, connections: CONNECTIONS, ...load });
   check();
   return figures;
 }
 
+/**
+ * Every variant is measured the same way, so that only the guard differs: the same number of requests per round
+ * (autocannon `amount`, not a duration: the fresh variant has a token pool), each with a bearer token of the same
+ * size. Ours fresh, passport, jose and the floor take the round's pool (the peers keep no cache, so it is fresh to
+ * them too, and the pool serves all of them); no guard takes it too (the header is ignored); ours repeated takes
+ * the one repeated token as often.
+ */
 async function measureAdapter(app, pool) {
   const url = (route) => `${app.url}/${route}/orders`;
   const bearer = { authorization: `Bearer ${pool.repeated}` };
-  const byDuration = (name, route) => () =>
-    measure(`${app.name} ${name}`, app.pid, {
-      url: url(route),
-      headers: route === 'none' ? {} : bearer,
-      connections: CONNECTIONS,
-      duration: DURATION_SECONDS,
-    });
   // Warm-up (JIT, connections, the repeated token's cache entry), not measured.
   for (const { route } of Object.values(VARIANTS)) {
     await autocannon({ url: url(route), headers: bearer, connections: CONNECTIONS, duration: WARMUP_SECONDS });
   }
-  await measureFresh(`${app.name} fresh warm-up`, app, url('ours'), pool.warmup);
-  return interleaved(ROUNDS, {
-    noGuard: byDuration('no guard', 'none'),
-    oursFresh: (round) => measureFresh(`${app.name} ours fresh`, app, url('ours'), pool.rounds[round]),
-    oursRepeated: byDuration('ours repeated', 'ours'),
-    passport: byDuration('passport', 'passport'),
-    jose: byDuration('jose', 'jose'),
-    floor: byDuration('floor', 'floor'),
-  });
+  await send(`${app.name} fresh warm-up`, app, url('ours'), pool.warmup);
+  const repeated = new Array(REQUESTS_PER_ROUND).fill(pool.repeated);
+  const variants = {
+    noGuard: (round) => send(`${app.name} no guard`, app, url('none'), pool.rounds[round]),
+    oursFresh: (round) => send(`${app.name} ours fresh`, app, url('ours'), pool.rounds[round]),
+    oursRepeated: () => send(`${app.name} ours repeated`, app, url('ours'), repeated),
+    passport: (round) => send(`${app.name} passport`, app, url('passport'), pool.rounds[round]),
+    jose: (round) => send(`${app.name} jose`, app, url('jose'), pool.rounds[round]),
+    floor: (round) => send(`${app.name} floor`, app, url('floor'), pool.rounds[round]),
+  };
+  return interleaved(
+    ROUNDS,
+    Object.fromEntries(Object.entries(variants).filter(([name]) => ONLY_VARIANTS?.includes(name) ?? true)),
+  );
 }
 
 function ratiosOf(adapter, figures) {
+  if (ONLY_VARIANTS !== undefined) return {};
   return {
     freshCpuVsFloor: target(ratio(figures.oursFresh.cpuUsPerReq, figures.floor.cpuUsPerReq), 1.05, { atMost: true }),
     freshReqPerSecVsJose: target(ratio(figures.oursFresh.reqPerSec, figures.jose.reqPerSec), 1),
@@ -190,20 +200,22 @@ async function main() {
     KAFKA_BROKERS: brokers,
   };
   const apps = [];
-  for (const adapter of ADAPTERS) apps.push(await startGuardsApp(adapter, env));
+  for (const adapter of ADAPTERS.filter(({ name }) => ONLY_ADAPTERS?.includes(name) ?? true)) {
+    apps.push(await startGuardsApp(adapter, env));
+  }
   for (const app of apps) await waitUntilOk(`${app.url}/health/ready`);
 
   const issueStarted = performance.now();
   // Each app keeps its own cache: one pool serves both, every token fresh at each.
-  const count = 1 + FRESH_WARMUP_TOKENS + ROUNDS * FRESH_PER_ROUND;
+  const count = 1 + FRESH_WARMUP_TOKENS + ROUNDS * REQUESTS_PER_ROUND;
   const tokens = await issueTokens(issuer, count);
   const pool = {
     repeated: tokens[0],
     warmup: tokens.slice(1, 1 + FRESH_WARMUP_TOKENS),
     rounds: Array.from({ length: ROUNDS }, (_, round) =>
       tokens.slice(
-        1 + FRESH_WARMUP_TOKENS + round * FRESH_PER_ROUND,
-        1 + FRESH_WARMUP_TOKENS + (round + 1) * FRESH_PER_ROUND,
+        1 + FRESH_WARMUP_TOKENS + round * REQUESTS_PER_ROUND,
+        1 + FRESH_WARMUP_TOKENS + (round + 1) * REQUESTS_PER_ROUND,
       ),
     ),
   };
@@ -219,15 +231,14 @@ async function main() {
     quick: QUICK,
     rounds: ROUNDS,
     connections: CONNECTIONS,
-    durationSeconds: DURATION_SECONDS,
-    freshPerRound: FRESH_PER_ROUND,
+    requestsPerRound: REQUESTS_PER_ROUND,
     logLevel: LOG_LEVEL,
     node: process.version,
     adapters,
   };
   console.log(
-    `\n${CONNECTIONS} connections, ${ROUNDS} interleaved rounds (medians), ${DURATION_SECONDS} s per duration run, ` +
-      `${FRESH_PER_ROUND} fresh tokens per round and adapter, Node ${process.version}`,
+    `\n${CONNECTIONS} connections, ${ROUNDS} interleaved rounds (medians), ${REQUESTS_PER_ROUND} requests per ` +
+      `variant and round, Node ${process.version}`,
   );
   console.table(guardTableRows(result));
   for (const line of guardRatioLines(result)) console.log(line);
