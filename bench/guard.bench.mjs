@@ -14,7 +14,7 @@
  * Every variant sends the same number of requests per round with a bearer token of the same size (see
  * {@link measureAdapter}): a duration run against an amount run would compare their tails, not their guards.
  *
- * The variants are interleaved (rounds of every variant one after the other, the order reversed every other round)
+ * The variants are interleaved (rounds of every variant one after the other, each round starting at another one)
  * and each figure is the median over the rounds, so the machine's noise hits all alike; nothing is pinned. Reports
  * per variant req/s, latency p50/p99 and the server's CPU µs/request (user+sys of the app process, all its threads,
  * from /proc/<pid>/stat up to the last answer, divided by requests), then the issue's ratios against their targets;

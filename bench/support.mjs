@@ -120,15 +120,19 @@ const median = (values) => {
 };
 
 /**
- * Runs `rounds` rounds of every variant one after the other (ABAB…, the order reversed every other round so that
- * a drift of the machine's load hits every variant alike) and returns per variant the median of each figure over
- * the rounds, plus the requests summed. `variants` maps a name to `(round) => Promise<figures>`.
+ * Runs `rounds` rounds of every variant one after the other (ABAB…) and returns per variant the median of each
+ * figure over the rounds, plus the requests summed. Each round starts at another variant (the order rotated by an
+ * even share of the variants), so that neither a drift of the machine's load nor the garbage a variant leaves to
+ * the next always lands on the same one. `variants` maps a name to `(round) => Promise<figures>`.
  */
 export async function interleaved(rounds, variants) {
   const names = Object.keys(variants);
   const runs = Object.fromEntries(names.map((name) => [name, []]));
   for (let round = 0; round < rounds; round += 1) {
-    for (const name of round % 2 === 0 ? names : [...names].reverse()) runs[name].push(await variants[name](round));
+    const start = Math.floor((round * names.length) / rounds);
+    for (const name of [...names.slice(start), ...names.slice(0, start)]) {
+      runs[name].push(await variants[name](round));
+    }
   }
   return Object.fromEntries(
     names.map((name) => [
