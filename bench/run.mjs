@@ -11,7 +11,7 @@
  *   node bench/run.mjs --quick                 # the smoke test's run: every step, figures not meaningful
  *   node bench/run.mjs --only guard,token-endpoint
  *
- * Each script takes its own BENCH_* variables (see its header); `--quick` is passed on.
+ * Each script takes its own BENCH_* variables (see its header); `--quick` is passed on (see BENCHES).
  */
 import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -21,14 +21,18 @@ import { kafkaBrokers, parseBenchLine, printBenchLine, QUICK, ROOT, runBench } f
 import { tokenTableRows } from './token-endpoint.bench.mjs';
 
 /**
- * The benches in the order they run: `nodeArgs` go before the script, `quickEnv` is what `--quick` means to a
- * script that takes no `--quick` of its own (it is passed `--quick` all the same).
+ * The benches in the order they run: `nodeArgs` go before the script (as its npm script has them); under `--quick`
+ * a script that takes `--quick` gets it, and one that does not (it may refuse unknown flags) gets `quickEnv`, the
+ * sizes its own smoke test uses.
  */
 const BENCHES = {
-  guard: {},
-  'token-endpoint': {},
-  propagation: {},
-  'cold-start': {},
+  guard: { takesQuick: true },
+  'token-endpoint': { takesQuick: true },
+  propagation: { quickEnv: { BENCH_REVOCATIONS: '5', BENCH_WARMUP: '1' } },
+  'cold-start': {
+    nodeArgs: ['--max-old-space-size=4096'],
+    quickEnv: { BENCH_TOPIC_REVOCATIONS: '300', BENCH_SNAPSHOT_REVOCATIONS: '3000', BENCH_EXPIRED_REVOCATIONS: '200' },
+  },
   'revocation-index': {
     nodeArgs: ['--expose-gc'],
     quickEnv: { BENCH_SIZES: '10000', BENCH_PROBES: '10000' },
@@ -39,10 +43,10 @@ const ONLY = onlyAt === -1 ? undefined : process.argv[onlyAt + 1]?.split(',');
 
 /** Runs one bench script to its end; its stdout is kept (for its BENCH line), its stderr passed through. */
 function runScript(name, env) {
-  const { nodeArgs = [], quickEnv = {} } = BENCHES[name];
+  const { nodeArgs = [], quickEnv = {}, takesQuick = false } = BENCHES[name];
   const script = join('bench', `${name}.bench.mjs`);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...nodeArgs, script, ...(QUICK ? ['--quick'] : [])], {
+    const child = spawn(process.execPath, [...nodeArgs, script, ...(QUICK && takesQuick ? ['--quick'] : [])], {
       cwd: ROOT,
       env: { ...process.env, ...(QUICK ? quickEnv : {}), ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
