@@ -21,12 +21,12 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { REPO_ROOT, startBroker } from '../tools/kafka/broker.mjs';
+import { freePort, waitUntilOk } from './support.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -62,14 +62,6 @@ let broker;
 let schema;
 /** Stage timestamps (epoch ms) by outbox id and by record key, from the services' debug lines. */
 const stages = { committedById: new Map(), byKey: new Map() };
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, HOST, resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The JSON object that follows `marker` on a readable log line, or undefined. */
 function fieldsAfter(line, marker) {
@@ -113,21 +105,6 @@ function startApp(name, service, env) {
   createInterface({ input: child.stdout }).on('line', (line) => collectStages(service, line));
   children.push(child);
   return child;
-}
-
-async function waitUntilOk(url) {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (
-      await fetch(url).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not become ready within ${READY_TIMEOUT_MS} ms`);
 }
 
 async function form(url, body) {
@@ -244,7 +221,7 @@ async function main() {
     AUTH_RATE_LIMIT_TOKEN_REQUESTS: '100000000',
     AUTH_RATE_LIMIT_REVOKE_REQUESTS: '100000000',
   });
-  await waitUntilOk(`${issuer}/health`);
+  await waitUntilOk(`${issuer}/health`, READY_TIMEOUT_MS);
   const services = [
     { name: 'orders', app: 'orders-service', prefix: 'ORDERS', port: ordersPort, route: '/orders' },
     { name: 'billing', app: 'billing-service', prefix: 'BILLING', port: billingPort, route: '/invoices' },
@@ -258,7 +235,7 @@ async function main() {
       KAFKA_BROKERS: brokers,
     });
   }
-  for (const { url } of services) await waitUntilOk(`${url}/health`);
+  for (const { url } of services) await waitUntilOk(`${url}/health`, READY_TIMEOUT_MS);
   const readyMs = performance.now() - startedAt;
 
   // The README walkthrough pasted at once: the first revocation right after the services are ready.

@@ -27,13 +27,13 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { REPO_ROOT, startBroker } from '../tools/kafka/broker.mjs';
+import { freePort, waitUntilOk } from './support.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -102,14 +102,6 @@ function error(kind) {
 
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, HOST, resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 function startApp(name, env) {
   const main = join(REPO_ROOT, 'dist', 'apps', name, 'src', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} missing: run \`npm run build\` first`);
@@ -135,21 +127,6 @@ function startApp(name, env) {
   });
   children.push(entry);
   return entry;
-}
-
-async function waitUntilOk(url) {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (
-      await fetch(url).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    await delay(250);
-  }
-  throw new Error(`${url} not ready within ${READY_TIMEOUT_MS} ms`);
 }
 
 function rssMiB(pid) {
@@ -347,7 +324,7 @@ async function main() {
     AUTH_RATE_LIMIT_TOKEN_REQUESTS: '1000000',
     AUTH_RATE_LIMIT_REVOKE_REQUESTS: '1000000',
   });
-  await waitUntilOk(`${authUrl}/.well-known/oauth-authorization-server`);
+  await waitUntilOk(`${authUrl}/.well-known/oauth-authorization-server`, READY_TIMEOUT_MS);
   const resourceServer = (prefix, port) => ({
     KAFKA_BROKERS: broker.brokers,
     [`${prefix}_HOST`]: HOST,
@@ -364,7 +341,10 @@ async function main() {
     ...startApp('billing-service', resourceServer('BILLING', billingPort)),
     url: `http://${HOST}:${billingPort}`,
   };
-  await Promise.all([waitUntilOk(`${orders.url}/health`), waitUntilOk(`${billing.url}/health`)]);
+  await Promise.all([
+    waitUntilOk(`${orders.url}/health`, READY_TIMEOUT_MS),
+    waitUntilOk(`${billing.url}/health`, READY_TIMEOUT_MS),
+  ]);
   const services = { auth, orders, billing };
   process.stdout.write(
     `soak: stack ready in ${Date.now() - startedAt} ms (logs in ${workDir}); ${SECONDS} s at ${RATE_PER_SERVICE} req/s ` +
