@@ -176,10 +176,12 @@ export class VerifiedTokenCache {
   }
 }
 
-function entryBytes(compact: string, { claims, kid }: AuthenticatedToken): number {
-  return (
-    compact.length + kid.length + CLAIMS_BYTES_PER_JSON_BYTE * JSON.stringify(claims).length + ENTRY_OVERHEAD_BYTES
-  );
+/** The claims' JSON is the payload segment decoded: its length is known from the token text without encoding it again. */
+function entryBytes(compact: string, { kid }: AuthenticatedToken): number {
+  const payloadStart = compact.indexOf('.') + 1;
+  const payloadLength = compact.indexOf('.', payloadStart) - payloadStart;
+  const claimsJsonBytes = Math.floor((payloadLength * 3) / 4);
+  return compact.length + kid.length + CLAIMS_BYTES_PER_JSON_BYTE * claimsJsonBytes + ENTRY_OVERHEAD_BYTES;
 }
 
 /**
