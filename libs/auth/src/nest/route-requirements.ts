@@ -21,9 +21,14 @@ export interface RouteRequirements extends TokenRequirements {
 const PUBLIC_ROUTE: RouteRequirements = { public: true, scopes: [] };
 
 /**
+ * Requirements by handler, then by controller (one handler can serve several controllers by inheritance). Route
+ * metadata is written by decorators when the classes are defined, so it is read once per route, not per request.
+ */
+const requirementsByRoute = new WeakMap<object, WeakMap<object, RouteRequirements>>();
+
+/**
  * Reads the requirements of the route a guard runs for: the one reading of `@Public`/`@Scopes`/`@RequireRecentAuth`,
- * shared by
- * `JwtAuthGuard` and the Passport adapter so both enforce the same thing.
+ * shared by `JwtAuthGuard` and the Passport adapter so both enforce the same thing.
  *
  * @example
  * ```ts
@@ -32,14 +37,32 @@ const PUBLIC_ROUTE: RouteRequirements = { public: true, scopes: [] };
  * ```
  */
 export function routeRequirements(reflector: Reflector, context: ExecutionContext): RouteRequirements {
-  if (reflector.getAllAndOverride(Public, [context.getHandler(), context.getClass()]) === true) {
+  const handler = context.getHandler();
+  const controller = context.getClass();
+  let byController = requirementsByRoute.get(handler);
+  if (byController === undefined) {
+    byController = new WeakMap();
+    requirementsByRoute.set(handler, byController);
+  }
+  let requirements = byController.get(controller);
+  if (requirements === undefined) {
+    requirements = readRouteRequirements(reflector, context);
+    byController.set(controller, requirements);
+  }
+  return requirements;
+}
+
+function readRouteRequirements(reflector: Reflector, context: ExecutionContext): RouteRequirements {
+  const handler = context.getHandler();
+  const controller = context.getClass();
+  if (reflector.getAllAndOverride(Public, [handler, controller]) === true) {
     return PUBLIC_ROUTE;
   }
   // Controller scopes first, then the handler's: the order the challenge lists them in.
-  const merged = reflector.getAllAndMerge(RequiredScopes, [context.getClass(), context.getHandler()]) ?? [];
+  const merged = reflector.getAllAndMerge(RequiredScopes, [controller, handler]) ?? [];
   const scopes = [...new Set(merged)];
   const bounds = reflector
-    .getAll(RecentAuthSeconds, [context.getClass(), context.getHandler()])
+    .getAll(RecentAuthSeconds, [controller, handler])
     .filter((seconds): seconds is number => seconds !== undefined);
   return bounds.length === 0
     ? { public: false, scopes }
