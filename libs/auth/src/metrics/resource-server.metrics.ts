@@ -47,8 +47,10 @@ export function registerResourceServerMetrics(server: ResourceServer, registry: 
     labelNames: ['result', 'code'] as const,
     registers,
   });
-  verifications.inc({ result: 'ok', code: 'OK' }, 0);
-  server.events.on('token.verified', () => verifications.inc({ result: 'ok', code: 'OK' }));
+  // Bound once: the accepted count goes up on every request, and a labels object is hashed on every `inc` with it.
+  const accepted = verifications.labels({ result: 'ok', code: 'OK' });
+  accepted.inc(0);
+  server.events.on('token.verified', () => accepted.inc());
   server.events.on('token.rejected', ({ code }) => verifications.inc({ result: 'rejected', code }));
 
   const applied = new Counter({
