@@ -9,6 +9,7 @@ import { AdminKeysController } from './admin/admin-keys.controller.js';
 import { AdminRevocationsController } from './admin/admin-revocations.controller.js';
 import { AdminUsersController } from './admin/admin-users.controller.js';
 import { ClientAuthenticator } from './clients/client-authenticator.service.js';
+import { ClientDirectory } from './clients/client.directory.js';
 import { authServiceConfig } from './config/auth-service.config.js';
 import { DiscoveryController } from './discovery/discovery.controller.js';
 import { FoundationModule } from './foundation.module.js';
@@ -97,6 +98,7 @@ import { UserAuthenticator } from './users/user-authenticator.service.js';
     OutboxAcks,
     RevocationSnapshotPublisher,
     OutboxRelay,
+    ClientDirectory,
     ClientAuthenticator,
     LoginBackoff,
     UserAuthenticator,

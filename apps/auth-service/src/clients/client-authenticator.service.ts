@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
 import type { FormParams } from '../oauth/form-params.js';
 import { OAUTH_ERRORS, OAuthError } from '../oauth/oauth.error.js';
-import { Database } from '../storage/database.js';
+import { ClientDirectory } from './client.directory.js';
 import { selectClientCredentials } from './client-credentials.selector.js';
 import { verifyClientSecret } from './client-secret.hasher.js';
 
@@ -13,17 +13,10 @@ export interface AuthenticatedClient {
   scopes: string[];
 }
 
-interface ClientRow {
-  id: string;
-  secret_hash: string;
-  grant_types: string[];
-  scopes: string[];
-  disabled: boolean;
-}
-
 /**
- * Authenticates the client of an OAuth request against the `clients` table (keyed secret hash, constant time,
- * unknown and disabled clients indistinguishable from a wrong secret).
+ * Authenticates the client of an OAuth request against its `clients` row (keyed secret hash, constant time,
+ * unknown and disabled clients indistinguishable from a wrong secret). The row comes from the {@link ClientDirectory}:
+ * kept in memory while every change of `clients` is notified, else read from the database.
  *
  * @example
  * const client = await clients.authenticate(req.headers.authorization, params);
@@ -31,17 +24,13 @@ interface ClientRow {
 @Injectable()
 export class ClientAuthenticator {
   constructor(
-    @Inject(Database) private readonly db: Database,
+    @Inject(ClientDirectory) private readonly directory: ClientDirectory,
     @Inject(authServiceConfig.KEY) private readonly config: AuthServiceConfig,
   ) {}
 
   async authenticate(authorization: string | undefined, params: FormParams): Promise<AuthenticatedClient> {
     const credentials = selectClientCredentials(authorization, params);
-    const rows = await this.db.query<ClientRow>(
-      'SELECT id, secret_hash, grant_types, scopes, disabled FROM clients WHERE id = $1',
-      [credentials.clientId],
-    );
-    const row = rows[0];
+    const row = await this.directory.find(credentials.clientId);
     const secretOk = verifyClientSecret(this.config.clientSecretHashKey, credentials.clientSecret, row?.secret_hash);
     if (row === undefined || !secretOk || row.disabled) {
       throw new OAuthError(OAUTH_ERRORS.invalidClient, 'client authentication failed', {

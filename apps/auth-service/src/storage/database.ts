@@ -62,6 +62,8 @@ export const CHANNELS = {
   outbox: 'auth_outbox',
   /** Notified in the transaction that changes a signing key's state: every instance reloads its keys at once. */
   keys: 'auth_keys',
+  /** Notified by a trigger on every statement that changes `clients`: every instance drops the client rows it keeps. */
+  clients: 'auth_clients',
 } as const;
 
 /**
