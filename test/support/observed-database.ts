@@ -30,6 +30,8 @@ export class ObservedDatabase extends Database {
   readonly statements: string[] = [];
   /** Every `listen` call, refused ones included. */
   listenAttempts = 0;
+  /** Notifications handed to the listeners so far. */
+  notificationsDelivered = 0;
   private held: HeldQuery | undefined;
   private readonly onErrors = new Set<(error: Error) => void>();
   private listenRefusal: Error | undefined;
@@ -107,7 +109,15 @@ export class ObservedDatabase extends Database {
       void listener.close();
       onError(error);
     };
-    const listener = await this.inner.listen(channel, () => active && onNotify(), lose);
+    const listener = await this.inner.listen(
+      channel,
+      () => {
+        if (!active) return;
+        this.notificationsDelivered += 1;
+        onNotify();
+      },
+      lose,
+    );
     this.onErrors.add(lose);
     return {
       close: async () => {

@@ -31,6 +31,7 @@ import { LoginBackoff } from './rate-limits/login-backoff.service.js';
 import { rateLimitOptions } from './rate-limits/rate-limit.options.js';
 import { AdminRevocations } from './revocations/admin-revocations.service.js';
 import { RevocationController } from './revocations/revocation.controller.js';
+import { RecentCutOffs } from './revocations/recent-cut-offs.js';
 import { RevocationRecorder } from './revocations/revocation.recorder.js';
 import { RefreshTokenIntrospector } from './sessions/refresh-token.introspector.js';
 import { SessionIssuer } from './sessions/session-issuer.service.js';
@@ -105,6 +106,7 @@ import { UserAuthenticator } from './users/user-authenticator.service.js';
     AccessTokenIssuer,
     IssuedTokenVerifier,
     TokenExchange,
+    RecentCutOffs,
     RevocationRecorder,
     SessionRevoker,
     SessionIssuer,

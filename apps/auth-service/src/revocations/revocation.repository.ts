@@ -1,5 +1,5 @@
 import type { Revocation, RevocationEventType } from '@app/events';
-import type { SqlExecutor } from '../storage/database.js';
+import { CHANNELS, type SqlExecutor } from '../storage/database.js';
 
 interface StoredRow {
   revoked: string;
@@ -14,7 +14,9 @@ interface StoredRow {
  * revocation of a subject after a later login refuses that login's tokens too, while a replayed older one is a no-op.
  * For `jti`, `sid` and `kid` the cut-off means nothing (every token with that id, session or key is hit): only a
  * later expiry changes them. The event type (`eventType`, `NULL` for the target type's default) is the latest
- * revocation's: the event the caller enqueues next replaces the previous one on the compacted topic.
+ * revocation's: the event the caller enqueues next replaces the previous one on the compacted topic. A subject or
+ * client cut-off written notifies `auth_cut_offs` in the same transaction (so at its commit): every instance keeps
+ * the recent ones in memory (`RecentCutOffs`) and re-reads them then.
  *
  * @example
  * const stored = await upsertRevocation(tx, revocation, 'admin-cli');
@@ -43,6 +45,9 @@ export async function upsertRevocation(
   );
   const row = rows[0];
   if (row === undefined) return undefined;
+  if (target.type === 'sub' || target.type === 'client') {
+    await tx.query('SELECT pg_notify($1, NULL)', [CHANNELS.cutOffs]);
+  }
   return {
     target,
     revokedAt: Number(row.revoked),
@@ -70,6 +75,28 @@ export async function latestCutOff(
     [targets.map((t) => t.type), targets.map((t) => t.value), sinceS],
   );
   return row?.cut_off == null ? undefined : Number(row.cut_off);
+}
+
+/** A subject or client cut-off: tokens of `target` with `iat <= revokedAt` are refused. */
+export interface CutOff {
+  target: { type: 'sub' | 'client'; value: string };
+  revokedAt: number;
+}
+
+/**
+ * Every subject or client cut-off at or after `sinceS` (NumericDate): what {@link latestCutOff} can still find for a
+ * token issued from then on, read at once for all targets.
+ *
+ * @example
+ * const recent = await listCutOffsSince(db, nowS - RECENT_CUT_OFFS_WINDOW_SECONDS);
+ */
+export async function listCutOffsSince(executor: SqlExecutor, sinceS: number): Promise<CutOff[]> {
+  const rows = await executor.query<{ type: 'sub' | 'client'; value: string; revoked: string }>(
+    `SELECT target_type AS type, target_value AS value, extract(epoch FROM revoked_at)::bigint::text AS revoked
+       FROM revocations WHERE target_type IN ('sub', 'client') AND revoked_at >= to_timestamp($1)`,
+    [sinceS],
+  );
+  return rows.map((row) => ({ target: { type: row.type, value: row.value }, revokedAt: Number(row.revoked) }));
 }
 
 /**

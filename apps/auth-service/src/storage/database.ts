@@ -64,6 +64,8 @@ export const CHANNELS = {
   keys: 'auth_keys',
   /** Notified by a trigger on every statement that changes `clients`: every instance drops the client rows it keeps. */
   clients: 'auth_clients',
+  /** Notified in the transaction that writes a subject or client cut-off: every instance re-reads the recent ones. */
+  cutOffs: 'auth_cut_offs',
 } as const;
 
 /**

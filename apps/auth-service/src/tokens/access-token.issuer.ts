@@ -6,6 +6,7 @@ import { SignJWT } from 'jose';
 import { Clock, toNumericDate } from '../common/clock.js';
 import { authServiceConfig, type AuthServiceConfig } from '../config/auth-service.config.js';
 import { SigningKeyStore } from '../keys/signing-key.store.js';
+import { RecentCutOffs } from '../revocations/recent-cut-offs.js';
 import { latestCutOff } from '../revocations/revocation.repository.js';
 import { Database, type SqlExecutor } from '../storage/database.js';
 import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from '@app/auth/core';
@@ -42,9 +43,17 @@ const MAX_CUT_OFF_WAIT_MS = 2_000;
  * `iat` is in whole seconds and a subject or client cut-off refuses `iat <= revokedAt`, so a token signed in the
  * second of a cut-off of its subject or client (a login right after `POST /admin/revocations`, a refresh right after
  * a role change) would be refused everywhere at once. Issuance therefore waits until the clock has left that second
- * (under a second, bounded by {@link MAX_CUT_OFF_WAIT_MS}) — one indexed read of `revocations` per token; the
- * alternatives give up something: an `iat` ahead of the clock lies about when the token was signed, and a cut-off
- * at `revokedAt - 1` lets through tokens signed in the second of the revocation before it.
+ * (under a second, bounded by {@link MAX_CUT_OFF_WAIT_MS}); the alternatives give up something: an `iat` ahead of
+ * the clock lies about when the token was signed, and a cut-off at `revokedAt - 1` lets through tokens signed in the
+ * second of the revocation before it.
+ *
+ * The cut-offs come from memory ({@link RecentCutOffs}: the last seconds' ones, re-read on each `auth_cut_offs`
+ * notification) while it is live, so a token costs no database read; else, and always inside a caller's transaction
+ * (whose own uncommitted writes only it can see), from one indexed read of `revocations`. This instance's own
+ * cut-offs are in memory as soon as they are written. What memory can miss is a cut-off just committed by another
+ * instance whose notification has not arrived here yet (milliseconds): a token signed then in that second is refused
+ * everywhere, exactly as it would be without the wait — fail-safe, it can only refuse a new token; it never makes a
+ * revoked one pass, because verifiers check `iat` against the cut-off itself, not against this wait.
  *
  * @example
  * const { token, claims } = await issuer.issue({ clientId: 'demo-app', subject: 'client:demo-app', grant });
@@ -57,6 +66,7 @@ export class AccessTokenIssuer {
   constructor(
     @Inject(SigningKeyStore) private readonly keys: SigningKeyStore,
     @Inject(Database) private readonly db: Database,
+    @Inject(RecentCutOffs) private readonly recentCutOffs: RecentCutOffs,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(authServiceConfig.KEY) private readonly config: AuthServiceConfig,
   ) {}
@@ -93,7 +103,10 @@ export class AccessTokenIssuer {
       { type: 'sub', value: subject.subject },
       { type: 'client', value: subject.clientId },
     ] as const;
-    const cutOff = await latestCutOff(executor, targets, nowS);
+    const cutOff =
+      executor === this.db && this.recentCutOffs.live
+        ? this.recentCutOffs.latest(targets, nowS)
+        : await latestCutOff(executor, targets, nowS);
     if (cutOff === undefined) return nowS;
     // A timer may fire a millisecond early: wait again until the clock has truly left the cut-off's second. The
     // bound is on elapsed time, not on the injected clock (a test's fixed clock never moves).
