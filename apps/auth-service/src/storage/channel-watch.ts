@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { describeError } from '@app/events';
+import { toEventLogger } from '@app/auth';
+import { describeError, ThrottledWarnings } from '@app/events';
 import type { Database, Listener } from './database.js';
 
 /** What the owner of a {@link ChannelWatch} is told. */
@@ -24,12 +25,18 @@ export const CHANNEL_WATCH_BACKOFF_MS = { first: 100, max: 1_000 } as const;
  * listens again after {@link CHANNEL_WATCH_BACKOFF_MS}; once it is up again, `onListening`.
  *
  * @example
- * const watch = new ChannelWatch(db, CHANNELS.clients, { onListening: () => (live = true), onNotify: drop, onLost: () => (live = false) });
+ * const watch = new ChannelWatch(db, CHANNELS.clients, {
+ *   onListening: () => trust(true),
+ *   onNotify: () => dropEverything(),
+ *   onLost: () => trust(false),
+ * });
  * await watch.start(); // resolves after the first attempt, up or not
  * await watch.stop();
  */
 export class ChannelWatch {
   private readonly logger = new Logger(ChannelWatch.name);
+  /** While the database is away every retry fails: one warning a minute, the others at debug. */
+  private readonly failures = new ThrottledWarnings(toEventLogger(this.logger));
   private listener: Listener | undefined;
   /** Bumped on each attempt and on each loss, so a late callback of an earlier LISTEN does nothing. */
   private attempt = 0;
@@ -91,8 +98,7 @@ export class ChannelWatch {
   private lose(attempt: number, error: unknown): void {
     if (this.stopped || attempt !== this.attempt) return;
     this.attempt += 1;
-    this.logger.warn({
-      msg: 'LISTEN down; reading through to the database until it is back',
+    this.failures.warn('LISTEN down; reading through to the database until it is back', {
       channel: this.channel,
       retryInMs: this.backoffMs,
       error: describeError(error),
@@ -106,14 +112,12 @@ export class ChannelWatch {
   private async closeListener(): Promise<void> {
     const listener = this.listener;
     this.listener = undefined;
-    await listener
-      ?.close()
-      .catch((error: unknown) =>
-        this.logger.warn({
-          msg: 'closing a LISTEN connection failed',
-          channel: this.channel,
-          error: describeError(error),
-        }),
-      );
+    await listener?.close().catch((error: unknown) =>
+      this.logger.warn({
+        msg: 'closing a LISTEN connection failed',
+        channel: this.channel,
+        error: describeError(error),
+      }),
+    );
   }
 }
