@@ -8,7 +8,7 @@ import { SlidingWindowStorage } from './sliding-window.storage.js';
  * (`blockDuration: 0`: a request is refused only while the window holds `limit` counted ones, and refused requests
  * are not counted, so a client that slows down gets through again), kept in memory (per instance: N instances allow
  * N times the limit) by {@link SlidingWindowStorage} rather than the package's default storage, whose cost per request
- * grows with the limit and which answers 500 past ~125,000 hits in a window (see there). No `X-RateLimit-*` headers:
+ * grows with the limit (see there). No `X-RateLimit-*` headers:
  * 429 answers carry `Retry-After`, set where every OAuth error is rendered.
  *
  * @example
