@@ -63,8 +63,8 @@ function hasLiveHits(record: KeyRecord, now: number): boolean {
  * expiry per counted hit and on every request copies the whole array (`filter`) and takes `Math.min(...hits)`, so a
  * request costs time and garbage in proportion to the limit (a client allowed 200,000 a window took 228 s for
  * 200,000 requests in a plain loop), and a spread of that many arguments can throw `RangeError: Maximum call stack
- * size exceeded` (`Math.min(...new Array(130_000))` does, unoptimised). Here the expiries are a queue: expired ones leave from the front, the
- * count is its length, the earliest expiry (`Retry-After`) its front.
+ * size exceeded` (`Math.min(...new Array(130_000))` does, unoptimised). Here the expiries are a queue: expired ones
+ * leave from the front, the count is its length, the earliest expiry (`Retry-After`) its front.
  *
  * Per instance, in memory, as the default. Keys with no live hit are swept every minute (timer `unref()`ed, stopped
  * on module destroy). A blocking throttler (`blockDuration > 0`) is refused with a `TypeError`: the service configures
