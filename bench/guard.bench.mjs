@@ -162,6 +162,7 @@ export function guardTableRows(result) {
       'p50 ms': figures.p50Ms,
       'p99 ms': figures.p99Ms,
       'server CPU µs/req': figures.cpuUsPerReq,
+      'steal % (worst round)': figures.stealPercentMax,
     })),
   );
 }

@@ -17,7 +17,16 @@ import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { guardRatioLines, guardTableRows } from './guard.bench.mjs';
-import { kafkaBrokers, parseBenchLine, printBenchLine, QUICK, ROOT, runBench } from './support.mjs';
+import {
+  kafkaBrokers,
+  machineTicks,
+  parseBenchLine,
+  printBenchLine,
+  QUICK,
+  ROOT,
+  runBench,
+  stealPercentSince,
+} from './support.mjs';
 import { tokenTableRows } from './token-endpoint.bench.mjs';
 
 /**
@@ -38,6 +47,8 @@ const BENCHES = {
     quickEnv: { BENCH_SIZES: '10000', BENCH_PROBES: '10000' },
   },
 };
+/** Above this CPU steal a bench measured a machine shared with busier neighbours than usual (a few % is normal). */
+const CONTENDED_STEAL_PERCENT = 5;
 const onlyAt = process.argv.indexOf('--only');
 const ONLY = onlyAt === -1 ? undefined : process.argv[onlyAt + 1]?.split(',');
 
@@ -96,10 +107,13 @@ async function main() {
   const present = Object.keys(BENCHES).filter((name) => existsSync(join(ROOT, 'bench', `${name}.bench.mjs`)));
   const selected = ONLY === undefined ? present : present.filter((name) => ONLY.includes(name));
   const results = {};
+  const stealPercent = {};
   const failed = [];
   for (const name of selected) {
     console.error(`bench: ${name}${QUICK ? ' (quick)' : ''}`);
+    const machineBefore = machineTicks();
     const { code, output } = await runScript(name, { KAFKA_BROKERS: brokers });
+    stealPercent[name] = stealPercentSince(machineBefore);
     const result = parseBenchLine(output);
     if (code !== 0 || result === undefined) {
       failed.push(name);
@@ -114,7 +128,15 @@ async function main() {
   for (const [name, result] of Object.entries(results)) {
     if (name !== 'guard') for (const line of targetLines(name, result)) console.log(line);
   }
-  printBenchLine({ bench: 'all', quick: QUICK, node: process.version, failed, results });
+  console.log(
+    `CPU steal (share of the machine's CPU time given to other VMs) per bench: ${JSON.stringify(stealPercent)}`,
+  );
+  if (Object.values(stealPercent).some((percent) => percent > CONTENDED_STEAL_PERCENT)) {
+    console.log(
+      `over ${CONTENDED_STEAL_PERCENT}% somewhere: the machine was contended, compare figures of a quieter run`,
+    );
+  }
+  printBenchLine({ bench: 'all', quick: QUICK, node: process.version, failed, stealPercent, results });
   if (failed.length > 0) throw new Error(`benches failed: ${failed.join(', ')}`);
 }
 

@@ -78,11 +78,29 @@ export function cpuMillis(pid) {
 }
 
 /**
+ * The machine's CPU time so far, in clock ticks: `steal` is the time the hypervisor gave this VM's CPUs to others
+ * (the 8th field of /proc/stat's `cpu` line), `total` all of it. On a shared machine steal comes and goes: a run
+ * with much of it measured a machine that was not ours.
+ */
+export function machineTicks() {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  return { steal: fields[7], total: fields.reduce((sum, ticks) => sum + ticks, 0) };
+}
+
+/** The share of the machine's CPU time stolen since `before` (a {@link machineTicks}), in percent. */
+export function stealPercentSince(before) {
+  const now = machineTicks();
+  const total = now.total - before.total;
+  return total === 0 ? 0 : Math.round(((now.steal - before.steal) * 100) / total);
+}
+
+/**
  * One measured autocannon run; `options` are autocannon's (url, connections, duration or amount, headers, requests,
  * method, body). req/s and CPU are over the time to the last answer. Any non-2xx answer, error or timeout voids the
  * figure (throws).
  */
 export async function measure(name, pid, options) {
+  const machineBefore = machineTicks();
   const cpuBefore = cpuMillis(pid);
   const started = performance.now();
   let lastResponse = started;
@@ -110,6 +128,7 @@ export async function measure(name, pid, options) {
     p99Ms: result.latency.p99,
     requests,
     cpuUsPerReq: Math.round((cpuMs * 1000) / requests),
+    stealPercent: stealPercentSince(machineBefore),
   };
 }
 
@@ -144,6 +163,8 @@ export async function interleaved(rounds, variants) {
         cpuUsPerReq: Math.round(median(runs[name].map((run) => run.cpuUsPerReq))),
         requests: runs[name].reduce((sum, run) => sum + run.requests, 0),
         rounds,
+        // The worst round: variants compared side by side are only comparable if none ran on a contended machine.
+        stealPercentMax: Math.max(...runs[name].map((run) => run.stealPercent)),
       },
     ]),
   );

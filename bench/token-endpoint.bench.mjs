@@ -49,6 +49,7 @@ export function tokenTableRows(result) {
     'p50 ms': figures.p50Ms,
     'p99 ms': figures.p99Ms,
     'server CPU µs/req': figures.cpuUsPerReq,
+    'steal % (worst round)': figures.stealPercentMax,
   }));
 }
 

@@ -26,6 +26,7 @@ interface Figures {
   reqPerSec: number;
   requests: number;
   cpuUsPerReq: number;
+  stealPercentMax: number;
 }
 interface Target {
   value: number;
@@ -59,18 +60,22 @@ describe('bench/run.mjs --quick', () => {
     expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
     const lines = bench.lines.filter((candidate) => candidate.startsWith('BENCH '));
     expect(lines).toHaveLength(1);
-    const { results } = JSON.parse(lines[0]!.slice('BENCH '.length)) as {
+    const { results, stealPercent } = JSON.parse(lines[0]!.slice('BENCH '.length)) as {
+      stealPercent: Record<string, number>;
       results: {
         guard: { adapters: Record<string, { variants: Record<string, Figures>; ratios: Record<string, Target> }> };
         'token-endpoint': { variants: Record<string, Figures>; ratios: Record<string, Target> };
       };
     };
+    expect(Object.keys(stealPercent)).toEqual(['guard', 'token-endpoint']);
     expect(Object.keys(results.guard.adapters)).toEqual(['fastify', 'express']);
     for (const { variants, ratios } of Object.values(results.guard.adapters)) {
       expect(Object.keys(variants)).toEqual(GUARD_VARIANTS);
       for (const figures of Object.values(variants)) {
         expect(figures.reqPerSec).toBeGreaterThan(0);
         expect(figures.cpuUsPerReq).toBeGreaterThanOrEqual(0);
+        expect(figures.stealPercentMax).toBeGreaterThanOrEqual(0);
+        expect(figures.stealPercentMax).toBeLessThanOrEqual(100);
       }
       expect(variants.oursFresh!.requests).toBe(QUICK_FRESH_PER_ROUND - QUICK_CONNECTIONS);
       expect(Object.keys(ratios)).toEqual(GUARD_RATIOS);
