@@ -17,8 +17,9 @@
  * The variants are interleaved (rounds of every variant one after the other, each round starting at another one)
  * and each figure is the median over the rounds, so the machine's noise hits all alike; nothing is pinned. Reports
  * per variant req/s, latency p50/p99 and the server's CPU µs/request (user+sys of the app process, all its threads,
- * from /proc/<pid>/stat up to the last answer, divided by requests), then the issue's ratios against their targets;
- * a table, then one line `BENCH {json}` with every figure.
+ * from /proc/<pid>/stat up to the last answer, divided by requests) and the machine's CPU steal in the worst round,
+ * then the issue's ratios against their targets and two references between the peers (jose guard vs floor, no guard
+ * vs passport-jwt); a table, then one line `BENCH {json}` with every figure.
  *
  *   npm run bench:guard                       # builds, then measures with the defaults
  *   node bench/guard.bench.mjs --quick        # the smoke test's run: every step, figures not meaningful
@@ -152,6 +153,19 @@ function ratiosOf(adapter, figures) {
   };
 }
 
+/**
+ * Peers against each other, no target of ours: how far the jose guard itself is from the floor (jose verifies
+ * through WebCrypto, the floor with one synchronous `crypto.verify`) and how far no guard at all is from passport-jwt
+ * (no guard bounds what any guard's cache hit can reach).
+ */
+function referencesOf(figures) {
+  if (ONLY_VARIANTS !== undefined) return {};
+  return {
+    joseCpuVsFloor: ratio(figures.jose.cpuUsPerReq, figures.floor.cpuUsPerReq),
+    noGuardVsPassportReqPerSec: ratio(figures.noGuard.reqPerSec, figures.passport.reqPerSec),
+  };
+}
+
 /** The guard table's rows (one per adapter and variant), for this script and the umbrella. */
 export function guardTableRows(result) {
   return Object.entries(result.adapters).flatMap(([, { label, variants }]) =>
@@ -167,13 +181,14 @@ export function guardTableRows(result) {
   );
 }
 
-/** The ratio lines (`value (target, met)`), for this script and the umbrella. */
+/** The ratio lines (`value (target, met)`, then the peers' references), for this script and the umbrella. */
 export function guardRatioLines(result) {
   return Object.values(result.adapters).map(
-    ({ label, ratios }) =>
+    ({ label, ratios, references }) =>
       `${label}: ` +
       Object.entries(ratios)
         .map(([name, { value, target: bound, met }]) => `${name} ${value}× (${bound}${met ? '' : ', MISSED'})`)
+        .concat(Object.entries(references).map(([name, value]) => `${name} ${value}× (reference)`))
         .join('; '),
   );
 }
@@ -225,7 +240,12 @@ async function main() {
   const adapters = {};
   for (const app of apps) {
     const variants = await measureAdapter(app, pool);
-    adapters[app.name] = { label: app.label, variants, ratios: ratiosOf(app, variants) };
+    adapters[app.name] = {
+      label: app.label,
+      variants,
+      ratios: ratiosOf(app, variants),
+      references: referencesOf(variants),
+    };
   }
   const result = {
     bench: 'guard',

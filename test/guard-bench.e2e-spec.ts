@@ -21,6 +21,7 @@ const GUARD_RATIOS = [
   'freshVsPassportReqPerSec',
   'repeatedVsPassportReqPerSec',
 ];
+const GUARD_REFERENCES = ['joseCpuVsFloor', 'noGuardVsPassportReqPerSec'];
 
 interface Figures {
   reqPerSec: number;
@@ -63,13 +64,18 @@ describe('bench/run.mjs --quick', () => {
     const { results, stealPercent } = JSON.parse(lines[0]!.slice('BENCH '.length)) as {
       stealPercent: Record<string, number>;
       results: {
-        guard: { adapters: Record<string, { variants: Record<string, Figures>; ratios: Record<string, Target> }> };
+        guard: {
+          adapters: Record<
+            string,
+            { variants: Record<string, Figures>; ratios: Record<string, Target>; references: Record<string, number> }
+          >;
+        };
         'token-endpoint': { variants: Record<string, Figures>; ratios: Record<string, Target> };
       };
     };
     expect(Object.keys(stealPercent)).toEqual(['guard', 'token-endpoint']);
     expect(Object.keys(results.guard.adapters)).toEqual(['fastify', 'express']);
-    for (const { variants, ratios } of Object.values(results.guard.adapters)) {
+    for (const { variants, ratios, references } of Object.values(results.guard.adapters)) {
       expect(Object.keys(variants)).toEqual(GUARD_VARIANTS);
       for (const figures of Object.values(variants)) {
         expect(figures.reqPerSec).toBeGreaterThan(0);
@@ -79,6 +85,8 @@ describe('bench/run.mjs --quick', () => {
       }
       expect(variants.oursFresh!.requests).toBe(QUICK_FRESH_PER_ROUND - QUICK_CONNECTIONS);
       expect(Object.keys(ratios)).toEqual(GUARD_RATIOS);
+      expect(Object.keys(references)).toEqual(GUARD_REFERENCES);
+      for (const reference of Object.values(references)) expect(reference).toBeGreaterThan(0);
     }
     const token = results['token-endpoint'];
     expect(Object.keys(token.variants)).toEqual(['emptyRoute', 'clientCredentials']);
