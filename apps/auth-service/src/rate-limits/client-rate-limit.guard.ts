@@ -8,7 +8,6 @@ import {
   ThrottlerStorage,
   type ThrottlerLimitDetail,
   type ThrottlerModuleOptions,
-  type ThrottlerRequest,
 } from '@nestjs/throttler';
 import { ClientAuthenticator } from '../clients/client-authenticator.service.js';
 import { assertFormContentType, readFormParams } from '../oauth/form-params.js';
@@ -32,7 +31,8 @@ const CLIENT_CREDENTIAL_PARAMS = ['client_id', 'client_secret'];
 
 /**
  * `@nestjs/throttler`'s guard, keyed per OAuth client: it authenticates the client of the request (once, shared with
- * the handler through `@OAuthClient()`), counts the request against the route's limit (`@RateLimited(endpoint)`)
+ * the handler through `@OAuthClient()`), counts the request against the route's limit (`@RateLimited(endpoint)`, which
+ * skips the other endpoints' throttlers)
  * under `client:<id>`, or under `address:<source address>` when the client failed to authenticate, so that one
  * client's abuse never uses another's allowance and guessing client secrets is limited per address. Past the limit:
  * {@link OAuthRateLimitError} (429, `Retry-After` = when the oldest counted request leaves the sliding window). A
@@ -57,13 +57,6 @@ export class ClientRateLimitGuard extends ThrottlerGuard {
     const outcome = await this.authenticate(context.switchToHttp().getRequest<OAuthRequest>());
     if ('refusal' in outcome) throw outcome.refusal;
     return true;
-  }
-
-  /** Each route counts against its own limit only (one throttler per endpoint). */
-  protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
-    const endpoint = this.reflector.get(RateLimitedEndpointKey, request.context.getHandler());
-    if (request.throttler.name !== endpoint) return true;
-    return super.handleRequest(request);
   }
 
   protected override async getTracker(request: Record<string, unknown>): Promise<string> {
